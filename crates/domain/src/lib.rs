@@ -1,0 +1,14 @@
+//! Domain types of modelbrief: sources, model identity, prices and normalised observations.
+//!
+//! Everything here is pure: values are parsed into these types at the edge (config, adapters)
+//! and the rest of the code takes the parsed types. No IO, no SQL, no HTTP.
+
+pub mod identity;
+pub mod observation;
+pub mod source;
+pub mod time;
+
+pub use identity::{ModelId, ModelKey, Provider};
+pub use observation::{Observation, ParsedPull, PricePerMTok, RowError, Score};
+pub use source::{SourceKind, SourceName};
+pub use time::Timestamp;

@@ -1,0 +1,103 @@
+//! Source names and kinds, as written in the configuration.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The name an operator gives a source: unique, `[a-z0-9_-]{1,64}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct SourceName(String);
+
+/// Why a source name was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid source name {name:?}: use 1 to 64 characters from [a-z0-9_-]")]
+pub struct InvalidSourceName {
+    pub name: String,
+}
+
+impl SourceName {
+    pub fn parse(name: &str) -> Result<Self, InvalidSourceName> {
+        let ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if ok {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(InvalidSourceName {
+                name: name.to_owned(),
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SourceName::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for SourceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The format of a source; decides which adapter parses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Openrouter,
+    Litellm,
+    Livebench,
+    Lmarena,
+    Aider,
+    HtmlTable,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Openrouter => "openrouter",
+            SourceKind::Litellm => "litellm",
+            SourceKind::Livebench => "livebench",
+            SourceKind::Lmarena => "lmarena",
+            SourceKind::Aider => "aider",
+            SourceKind::HtmlTable => "html_table",
+        }
+    }
+
+    /// Whether this kind of source lists prices (a catalogue) rather than scores.
+    pub fn is_catalogue(self) -> bool {
+        matches!(self, SourceKind::Openrouter | SourceKind::Litellm)
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_names_accept_lowercase_digits_dash_and_underscore() {
+        assert!(SourceName::parse("open-router_2").is_ok());
+    }
+
+    #[test]
+    fn source_names_refuse_uppercase_spaces_and_empty() {
+        for bad in ["", "OpenRouter", "open router", "a/b", &"x".repeat(65)] {
+            assert!(SourceName::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

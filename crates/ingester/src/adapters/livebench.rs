@@ -1,0 +1,194 @@
+//! LiveBench: a CSV table (`model`, then one column per task) plus a categories file mapping
+//! each category to its task columns.
+//!
+//! There is no rank and no category column: category score = mean of its tasks, overall =
+//! mean of the categories, each computed only when every input is present (never invented).
+
+use super::{ParseError, json_error, text};
+use modelbrief_domain::{ModelId, Observation, ParsedPull, RowError, Score};
+use std::collections::BTreeMap;
+
+/// Benchmark name of the overall LiveBench score.
+pub const OVERALL: &str = "livebench_overall";
+
+/// Benchmark name of a category mean, e.g. `livebench:Coding`.
+pub fn category_benchmark(category: &str) -> String {
+    format!("livebench:{category}")
+}
+
+pub fn parse(body: &[u8], categories: Option<&[u8]>) -> Result<ParsedPull, ParseError> {
+    let categories: BTreeMap<String, Vec<String>> = match categories {
+        Some(raw) => serde_json::from_str(text(raw, "JSON")?).map_err(|e| json_error(&e))?,
+        None => BTreeMap::new(),
+    };
+    let task_category: BTreeMap<&str, &str> = categories
+        .iter()
+        .flat_map(|(cat, tasks)| tasks.iter().map(move |t| (t.as_str(), cat.as_str())))
+        .collect();
+
+    let s = text(body, "CSV")?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(s.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ParseError::Shape(format!("cannot read the CSV header: {e}")))?
+        .clone();
+    if headers.get(0) != Some("model") {
+        return Err(ParseError::Shape(format!(
+            "first CSV column is {:?}, expected \"model\"",
+            headers.get(0).unwrap_or("")
+        )));
+    }
+    if let Some(missing) = task_category
+        .keys()
+        .find(|t| !headers.iter().any(|h| h == **t))
+    {
+        return Err(ParseError::Shape(format!(
+            "task column {missing:?} named in the categories file is not in the table"
+        )));
+    }
+    let mut out = ParsedPull::default();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                out.skipped.push(RowError {
+                    at: format!("line {line}"),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        match row(&headers, &record, &categories, &task_category) {
+            Ok(obs) => out.observations.push(obs),
+            Err(reason) => out.skipped.push(RowError {
+                at: format!("line {line} ({})", record.get(0).unwrap_or("")),
+                reason,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn row(
+    headers: &csv::StringRecord,
+    record: &csv::StringRecord,
+    categories: &BTreeMap<String, Vec<String>>,
+    task_category: &BTreeMap<&str, &str>,
+) -> Result<Observation, String> {
+    if record.len() > headers.len() {
+        return Err(format!(
+            "{} fields, but the header has {}",
+            record.len(),
+            headers.len()
+        ));
+    }
+    let raw = record.get(0).unwrap_or("").trim();
+    let model =
+        ModelId::from_source_id(raw).ok_or_else(|| format!("unusable model name {raw:?}"))?;
+    let mut obs = Observation::new(raw, model, raw);
+    let mut values = BTreeMap::new();
+    for (h, v) in headers.iter().zip(record.iter()).skip(1) {
+        let v = v.trim();
+        if v.is_empty() {
+            continue; // a task this model was not run on (short rows end early)
+        }
+        let value: f64 = v
+            .parse()
+            .map_err(|_| format!("column {h}: {v:?} is not a number"))?;
+        if !value.is_finite() {
+            return Err(format!("column {h}: {v:?} is not a finite number"));
+        }
+        values.insert(h.to_owned(), value);
+        obs.scores.push(Score {
+            benchmark: h.to_owned(),
+            category: task_category.get(h).map(|c| (*c).to_owned()),
+            value,
+            ci_low: None,
+            ci_high: None,
+        });
+    }
+    let mut means = Vec::new();
+    for (cat, tasks) in categories {
+        let got: Option<Vec<f64>> = tasks.iter().map(|t| values.get(t).copied()).collect();
+        if let Some(got) = got.filter(|g| !g.is_empty()) {
+            let mean = got.iter().sum::<f64>() / got.len() as f64;
+            means.push(mean);
+            obs.scores.push(Score {
+                benchmark: category_benchmark(cat),
+                category: Some(cat.clone()),
+                value: round3(mean),
+                ci_low: None,
+                ci_high: None,
+            });
+        }
+    }
+    if !categories.is_empty() && means.len() == categories.len() {
+        obs.scores.push(Score {
+            benchmark: OVERALL.into(),
+            category: None,
+            value: round3(means.iter().sum::<f64>() / means.len() as f64),
+            ci_low: None,
+            ci_high: None,
+        });
+    }
+    Ok(obs)
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CATS: &[u8] = br#"{"Coding":["code_generation","code_completion"],"Math":["olympiad"]}"#;
+
+    #[test]
+    fn category_means_and_overall_are_computed_only_from_present_tasks() {
+        let csv = b"model,code_generation,code_completion,olympiad\n\
+                    claude-opus-4-8-xhigh-effort,80,70,90\n\
+                    half-run,60,,50\n";
+        let p = parse(csv, Some(CATS)).unwrap();
+        let opus = &p.observations[0];
+        assert_eq!(opus.model.to_string(), "claude-opus-4-8:xhigh");
+        assert_eq!(opus.score("livebench:Coding").unwrap().value, 75.0);
+        assert_eq!(opus.score(OVERALL).unwrap().value, 82.5);
+        let half = &p.observations[1];
+        assert!(
+            half.score("livebench:Coding").is_none(),
+            "a missing task is not invented"
+        );
+        assert_eq!(half.score("livebench:Math").unwrap().value, 50.0);
+        assert!(half.score(OVERALL).is_none());
+    }
+
+    #[test]
+    fn a_categories_file_naming_a_missing_column_is_a_shape_error() {
+        let err = parse(b"model,code_generation\nx,1\n", Some(CATS)).unwrap_err();
+        assert!(err.to_string().contains("code_completion"), "{err}");
+    }
+
+    #[test]
+    fn a_short_row_has_its_missing_trailing_tasks_left_out_not_invented() {
+        let p = parse(
+            b"model,code_generation,code_completion,olympiad\nshort,60,70\n",
+            Some(CATS),
+        )
+        .unwrap();
+        let o = &p.observations[0];
+        assert_eq!(o.score("livebench:Coding").unwrap().value, 65.0);
+        assert!(o.score("olympiad").is_none());
+        assert!(o.score(OVERALL).is_none());
+    }
+
+    #[test]
+    fn a_non_numeric_score_skips_the_row_and_says_where() {
+        let p = parse(b"model,olympiad\na,1\nb,lots\n", None).unwrap();
+        assert_eq!(p.observations.len(), 1);
+        assert_eq!(p.skipped[0].at, "line 3 (b)");
+    }
+}

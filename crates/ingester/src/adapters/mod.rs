@@ -1,0 +1,107 @@
+//! Source adapters, one module per format; each turns bytes into a [`ParsedPull`].
+
+pub mod aider;
+pub mod html_table;
+pub mod litellm;
+pub mod livebench;
+pub mod lmarena;
+pub mod openrouter;
+
+pub use html_table::{HtmlMetric, HtmlTableSpec, InvalidSelector, MetricKind, selector};
+
+use modelbrief_domain::{ParsedPull, SourceKind};
+
+/// Kind-specific settings of a source.
+#[derive(Debug, Clone, Default)]
+pub enum KindOptions {
+    #[default]
+    None,
+    /// LiveBench: the categories file maps each category to its task columns.
+    Livebench {
+        categories: Option<Vec<u8>>,
+    },
+    HtmlTable(HtmlTableSpec),
+}
+
+/// Why a whole document could not be read.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ParseError {
+    #[error("body is empty")]
+    Empty,
+    #[error("body is not valid UTF-8 (first bad byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("got an HTML page where {expected} was expected (starts {start:?})")]
+    Html {
+        expected: &'static str,
+        start: String,
+    },
+    #[error("invalid {format} at line {line}, column {column}: {message}")]
+    Syntax {
+        format: &'static str,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unexpected shape: {0}")]
+    Shape(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Parses a pulled document of the given kind.
+pub fn parse(
+    kind: SourceKind,
+    options: &KindOptions,
+    body: &[u8],
+) -> Result<ParsedPull, ParseError> {
+    match kind {
+        SourceKind::Openrouter => openrouter::parse(body),
+        SourceKind::Litellm => litellm::parse(body),
+        SourceKind::Lmarena => lmarena::parse(body),
+        SourceKind::Aider => aider::parse(body),
+        SourceKind::Livebench => match options {
+            KindOptions::Livebench { categories } => livebench::parse(body, categories.as_deref()),
+            _ => livebench::parse(body, None),
+        },
+        SourceKind::HtmlTable => match options {
+            KindOptions::HtmlTable(spec) => html_table::parse(body, spec),
+            _ => Err(ParseError::Config(
+                "html_table source has no [sources.html] selectors".into(),
+            )),
+        },
+    }
+}
+
+/// Checks a text body: not empty, UTF-8, and not an HTML error page when `expected` isn't HTML.
+pub(crate) fn text<'a>(body: &'a [u8], expected: &'static str) -> Result<&'a str, ParseError> {
+    let s = std::str::from_utf8(body).map_err(|e| ParseError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let s = s.strip_prefix('\u{feff}').unwrap_or(s);
+    let trimmed = s.trim_start();
+    if trimmed.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let head = trimmed.get(..15).unwrap_or(trimmed).to_ascii_lowercase();
+    if expected != "HTML" && (head.starts_with("<!doctype") || head.starts_with("<html")) {
+        return Err(ParseError::Html {
+            expected,
+            start: trimmed.chars().take(60).collect(),
+        });
+    }
+    Ok(s)
+}
+
+pub(crate) fn json_error(e: &serde_json::Error) -> ParseError {
+    ParseError::Syntax {
+        format: "JSON",
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    }
+}
+
+/// Reads a float written with its shortest decimal text as an exact per-token price.
+pub(crate) fn per_token_f64(v: f64) -> Result<modelbrief_domain::PricePerMTok, String> {
+    modelbrief_domain::PricePerMTok::from_per_token_str(&v.to_string()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,431 @@
+//! Pulls and snapshots: recording each pull, and reading back what a source said when.
+
+use crate::error::QueryContext;
+use crate::{Store, StoreError};
+use modelbrief_domain::{Observation, RowError, SourceKind, SourceName, Timestamp};
+use serde::Serialize;
+use sqlx::Row;
+
+/// The outcome of a pull as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PullStatus {
+    Changed,
+    Unchanged,
+    Failed,
+    Quarantined,
+}
+
+impl PullStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullStatus::Changed => "changed",
+            PullStatus::Unchanged => "unchanged",
+            PullStatus::Failed => "failed",
+            PullStatus::Quarantined => "quarantined",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "changed" => PullStatus::Changed,
+            "unchanged" => PullStatus::Unchanged,
+            "quarantined" => PullStatus::Quarantined,
+            _ => PullStatus::Failed,
+        }
+    }
+
+    pub fn is_healthy(self) -> bool {
+        matches!(self, PullStatus::Changed | PullStatus::Unchanged)
+    }
+}
+
+/// What a pull produced.
+#[derive(Debug, Clone)]
+pub enum PullResult {
+    /// New content: store it as a new snapshot.
+    Changed {
+        observations: Vec<Observation>,
+        skipped: Vec<RowError>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// Same content as the given snapshot (304, or the same hash).
+    Unchanged {
+        snapshot_id: i64,
+        rows: i64,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    Failed {
+        error: String,
+    },
+    Quarantined {
+        reason: String,
+        rows: i64,
+    },
+}
+
+/// One pull to record.
+#[derive(Debug, Clone)]
+pub struct NewPull {
+    pub source: SourceName,
+    pub started_at: Timestamp,
+    pub duration_ms: i64,
+    pub http_status: Option<u16>,
+    pub bytes: Option<i64>,
+    pub content_hash: Option<String>,
+    /// Things the differ should know about this content (e.g. a metric rescaled).
+    pub notices: Vec<String>,
+    pub result: PullResult,
+}
+
+/// The last healthy snapshot of a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRef {
+    pub id: i64,
+    pub source: String,
+    pub content_hash: String,
+    /// When the content was first seen.
+    pub taken_at: Timestamp,
+    /// When the last healthy pull confirmed it.
+    pub confirmed_at: Timestamp,
+    pub rows: i64,
+}
+
+/// A stored pull, for `status` and for tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct PullRow {
+    pub id: i64,
+    pub source: String,
+    pub started_at: String,
+    pub status: PullStatus,
+    pub http_status: Option<i64>,
+    pub rows: Option<i64>,
+    pub snapshot_id: Option<i64>,
+    pub error: Option<String>,
+    pub notices: Vec<String>,
+}
+
+fn ts(s: &str) -> Timestamp {
+    Timestamp::parse(s).expect("the store writes only RFC 3339 timestamps")
+}
+
+impl Store {
+    /// Registers a configured source (or updates its kind and URL).
+    pub async fn upsert_source(
+        &self,
+        name: &SourceName,
+        kind: SourceKind,
+        url: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sources (name, kind, url) VALUES (?1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET
+               etag = CASE WHEN sources.url = excluded.url THEN sources.etag END,
+               last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified END,
+               kind = excluded.kind, url = excluded.url",
+        )
+        .bind(name.as_str())
+        .bind(kind.as_str())
+        .bind(url)
+        .execute(&self.pool)
+        .await
+        .what("upsert source")?;
+        Ok(())
+    }
+
+    /// The validators (ETag, Last-Modified) of the last healthy pull, for a conditional GET.
+    pub async fn validators(
+        &self,
+        source: &SourceName,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let row = sqlx::query("SELECT etag, last_modified FROM sources WHERE name = ?1")
+            .bind(source.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .what("read validators")?;
+        Ok(row.map_or((None, None), |r| (r.get(0), r.get(1))))
+    }
+
+    /// The snapshot the last healthy pull at or before `at` vouched for (`None` = latest).
+    pub async fn latest_healthy(
+        &self,
+        source: &str,
+        at: Option<Timestamp>,
+    ) -> Result<Option<SnapshotRef>, StoreError> {
+        let at = at.map_or_else(|| "9999".to_owned(), Timestamp::to_db);
+        let row = sqlx::query(
+            "SELECT s.id, s.source, s.content_hash, s.taken_at, p.started_at, s.rows
+             FROM pulls p JOIN snapshots s ON s.id = p.snapshot_id
+             WHERE p.source = ?1 AND p.started_at <= ?2
+             ORDER BY p.started_at DESC, p.id DESC LIMIT 1",
+        )
+        .bind(source)
+        .bind(at)
+        .fetch_optional(&self.pool)
+        .await
+        .what("find latest healthy snapshot")?;
+        Ok(row.map(|r| SnapshotRef {
+            id: r.get(0),
+            source: r.get(1),
+            content_hash: r.get(2),
+            taken_at: ts(r.get(3)),
+            confirmed_at: ts(r.get(4)),
+            rows: r.get(5),
+        }))
+    }
+
+    /// Every observation of a snapshot, in source-id order.
+    pub async fn snapshot_observations(
+        &self,
+        snapshot_id: i64,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.data FROM snapshot_observations so
+             JOIN observations o ON o.id = so.observation_id
+             WHERE so.snapshot_id = ?1 ORDER BY o.source_model, o.id",
+        )
+        .bind(snapshot_id)
+        .fetch_all(&self.pool)
+        .await
+        .what("read snapshot observations")?;
+        rows.iter().map(decode_observation).collect()
+    }
+
+    /// What `source` said about the model `model_key` (all variants and routes) as of `at`.
+    pub async fn observations_at(
+        &self,
+        source: &str,
+        model_key: &str,
+        at: Timestamp,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let Some(snap) = self.latest_healthy(source, Some(at)).await? else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT o.id, o.data FROM snapshot_observations so
+             JOIN observations o ON o.id = so.observation_id
+             WHERE so.snapshot_id = ?1 AND o.model_key = ?2 ORDER BY o.source_model",
+        )
+        .bind(snap.id)
+        .bind(model_key)
+        .fetch_all(&self.pool)
+        .await
+        .what("read observations of a model")?;
+        rows.iter().map(decode_observation).collect()
+    }
+
+    /// Records a pull; a `Changed` pull stores its snapshot in the same transaction.
+    /// Returns the pull id.
+    #[tracing::instrument(skip_all, fields(source = %pull.source))]
+    pub async fn record_pull(&self, pull: NewPull) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await.what("begin pull transaction")?;
+        let started = pull.started_at.to_db();
+        let (status, snapshot_id, rows, error) = match &pull.result {
+            PullResult::Changed {
+                observations,
+                skipped,
+                etag,
+                last_modified,
+            } => {
+                let snapshot_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO snapshots (source, content_hash, taken_at, rows, skipped)
+                     VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                )
+                .bind(pull.source.as_str())
+                .bind(pull.content_hash.as_deref().unwrap_or_default())
+                .bind(&started)
+                .bind(observations.len() as i64)
+                .bind(skipped.len() as i64)
+                .fetch_one(&mut *tx)
+                .await
+                .what("insert snapshot")?;
+                for obs in observations {
+                    insert_observation(&mut tx, snapshot_id, pull.source.as_str(), &started, obs)
+                        .await?;
+                }
+                set_validators(&mut tx, &pull.source, etag, last_modified).await?;
+                (
+                    PullStatus::Changed,
+                    Some(snapshot_id),
+                    Some(observations.len() as i64),
+                    None,
+                )
+            }
+            PullResult::Unchanged {
+                snapshot_id,
+                rows,
+                etag,
+                last_modified,
+            } => {
+                set_validators(&mut tx, &pull.source, etag, last_modified).await?;
+                (PullStatus::Unchanged, Some(*snapshot_id), Some(*rows), None)
+            }
+            PullResult::Failed { error } => (PullStatus::Failed, None, None, Some(error.clone())),
+            PullResult::Quarantined { reason, rows } => (
+                PullStatus::Quarantined,
+                None,
+                Some(*rows),
+                Some(reason.clone()),
+            ),
+        };
+        let notices = serde_json::to_string(&pull.notices).expect("strings serialise");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO pulls (source, started_at, duration_ms, status, http_status, bytes,
+                                content_hash, rows, snapshot_id, error, notices)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+        )
+        .bind(pull.source.as_str())
+        .bind(&started)
+        .bind(pull.duration_ms)
+        .bind(status.as_str())
+        .bind(pull.http_status.map(i64::from))
+        .bind(pull.bytes)
+        .bind(&pull.content_hash)
+        .bind(rows)
+        .bind(snapshot_id)
+        .bind(error)
+        .bind(notices)
+        .fetch_one(&mut *tx)
+        .await
+        .what("insert pull")?;
+        tx.commit().await.what("commit pull")?;
+        Ok(id)
+    }
+
+    /// All pulls of a source, oldest first.
+    pub async fn pulls(&self, source: &str) -> Result<Vec<PullRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, source, started_at, status, http_status, rows, snapshot_id, error, notices
+             FROM pulls WHERE source = ?1 ORDER BY started_at, id",
+        )
+        .bind(source)
+        .fetch_all(&self.pool)
+        .await
+        .what("list pulls")?;
+        Ok(rows
+            .iter()
+            .map(|r| PullRow {
+                id: r.get(0),
+                source: r.get(1),
+                started_at: r.get(2),
+                status: PullStatus::parse(r.get(3)),
+                http_status: r.get(4),
+                rows: r.get(5),
+                snapshot_id: r.get(6),
+                error: r.get(7),
+                notices: serde_json::from_str(r.get::<&str, _>(8)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Counts of stored rows, for measurements and tests: (snapshots, observations, links).
+    pub async fn row_counts(&self) -> Result<(i64, i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM observations),
+                    (SELECT count(*) FROM snapshot_observations)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .what("count rows")?;
+        Ok((r.get(0), r.get(1), r.get(2)))
+    }
+
+    /// The canonical key a source's spelling resolved to, if it has been seen.
+    pub async fn alias_of(
+        &self,
+        source: &str,
+        source_model: &str,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT model_key, variant FROM model_aliases WHERE source = ?1 AND source_model = ?2",
+        )
+        .bind(source)
+        .bind(source_model)
+        .fetch_optional(&self.pool)
+        .await
+        .what("read alias")?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+}
+
+async fn set_validators(
+    tx: &mut sqlx::SqliteConnection,
+    source: &SourceName,
+    etag: &Option<String>,
+    last_modified: &Option<String>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1")
+        .bind(source.as_str())
+        .bind(etag)
+        .bind(last_modified)
+        .execute(&mut *tx)
+        .await
+        .what("store validators")?;
+    Ok(())
+}
+
+async fn insert_observation(
+    tx: &mut sqlx::SqliteConnection,
+    snapshot_id: i64,
+    source: &str,
+    seen_at: &str,
+    obs: &Observation,
+) -> Result<(), StoreError> {
+    let data = serde_json::to_string(obs).expect("observations always serialise");
+    let hash = obs.content_hash();
+    let key = obs.model.key.as_str();
+    let obs_id: i64 = sqlx::query_scalar(
+        "INSERT INTO observations (hash, source_model, model_key, variant, data)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(hash) DO UPDATE SET hash = excluded.hash RETURNING id",
+    )
+    .bind(&hash)
+    .bind(&obs.source_model)
+    .bind(key)
+    .bind(&obs.model.variant)
+    .bind(&data)
+    .fetch_one(&mut *tx)
+    .await
+    .what("insert observation")?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO snapshot_observations (snapshot_id, observation_id) VALUES (?1, ?2)",
+    )
+    .bind(snapshot_id)
+    .bind(obs_id)
+    .execute(&mut *tx)
+    .await
+    .what("link observation")?;
+    sqlx::query(
+        "INSERT INTO models (key, name, provider, first_seen) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(&obs.name)
+    .bind(obs.provider.as_ref().map(|p| p.as_str()))
+    .bind(seen_at)
+    .execute(&mut *tx)
+    .await
+    .what("insert model")?;
+    sqlx::query(
+        "INSERT INTO model_aliases (source, source_model, model_key, variant, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(source, source_model) DO UPDATE SET
+           model_key = excluded.model_key, variant = excluded.variant",
+    )
+    .bind(source)
+    .bind(&obs.source_model)
+    .bind(key)
+    .bind(&obs.model.variant)
+    .bind(seen_at)
+    .execute(&mut *tx)
+    .await
+    .what("insert alias")?;
+    Ok(())
+}
+
+fn decode_observation(row: &sqlx::sqlite::SqliteRow) -> Result<Observation, StoreError> {
+    let id: i64 = row.get(0);
+    serde_json::from_str(row.get::<&str, _>(1)).map_err(|source| StoreError::Corrupt { id, source })
+}

@@ -1,0 +1,559 @@
+//! Configuration: one TOML file, every key overridable from the environment
+//! (`MODELBRIEF__DATABASE__PATH=...`, `MODELBRIEF__SOURCES__0__URL=...`).
+//!
+//! Errors name the file, the line and the key. Secrets are never read from the file: the
+//! sections that need them read `MODELBRIEF__…` variables into `secrecy` types directly.
+
+use modelbrief_domain::{SourceKind, SourceName};
+use modelbrief_ingester::{
+    HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind, SourceSpec,
+};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+/// The prefix of environment overrides.
+pub const ENV_PREFIX: &str = "MODELBRIEF__";
+
+/// A configuration that cannot be used; the message says where and why.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub fetch: FetchConfig,
+    #[serde(default)]
+    pub quarantine: QuarantineConfig,
+    #[serde(default)]
+    pub identity: IdentityConfig,
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchConfig {
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    pub retries: u32,
+    #[serde(with = "humantime_serde")]
+    pub backoff_base: Duration,
+    #[serde(with = "humantime_serde")]
+    pub backoff_max: Duration,
+    pub max_bytes: u64,
+    pub user_agent: Option<String>,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        let p = modelbrief_ingester::FetchPolicy::default();
+        Self {
+            connect_timeout: p.connect_timeout,
+            timeout: p.timeout,
+            retries: p.retries,
+            backoff_base: p.backoff_base,
+            backoff_max: p.backoff_max,
+            max_bytes: p.max_bytes,
+            user_agent: None,
+        }
+    }
+}
+
+impl FetchConfig {
+    pub fn policy(&self) -> modelbrief_ingester::FetchPolicy {
+        let mut p = modelbrief_ingester::FetchPolicy {
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            retries: self.retries,
+            backoff_base: self.backoff_base,
+            backoff_max: self.backoff_max,
+            max_bytes: self.max_bytes,
+            ..Default::default()
+        };
+        if let Some(ua) = &self.user_agent {
+            p.user_agent = ua.clone();
+        }
+        p
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuarantineConfig {
+    pub max_row_loss: f64,
+    pub max_skipped: f64,
+    pub mass_price_share: f64,
+    pub mass_score_share: f64,
+    pub mass_score_delta: f64,
+}
+
+impl Default for QuarantineConfig {
+    fn default() -> Self {
+        let p = HealthPolicy::default();
+        Self {
+            max_row_loss: p.max_row_loss,
+            max_skipped: p.max_skipped,
+            mass_price_share: p.mass_price_share,
+            mass_score_share: p.mass_score_share,
+            mass_score_delta: p.mass_score_delta,
+        }
+    }
+}
+
+impl QuarantineConfig {
+    pub fn policy(&self) -> HealthPolicy {
+        HealthPolicy {
+            max_row_loss: self.max_row_loss,
+            max_skipped: self.max_skipped,
+            mass_price_share: self.mass_price_share,
+            mass_score_share: self.mass_score_share,
+            mass_score_delta: self.mass_score_delta,
+            ..HealthPolicy::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// The operator's alias file: spellings the rules cannot resolve.
+    pub aliases: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: SourceName,
+    pub kind: SourceKind,
+    pub url: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// LiveBench: the categories JSON that maps categories to task columns.
+    pub categories_url: Option<String>,
+    /// `html_table`: the selectors.
+    pub html: Option<HtmlConfig>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlConfig {
+    pub rows: String,
+    pub model: String,
+    #[serde(default)]
+    pub metrics: Vec<HtmlMetricConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlMetricConfig {
+    pub name: String,
+    pub selector: String,
+    pub attr: Option<String>,
+    #[serde(default = "score_kind")]
+    pub kind: HtmlMetricKind,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+}
+
+fn score_kind() -> HtmlMetricKind {
+    HtmlMetricKind::Score
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HtmlMetricKind {
+    Score,
+    InputPrice,
+    OutputPrice,
+    Context,
+    Extra,
+}
+
+/// A loaded, validated configuration and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub sources: Vec<SourceSpec>,
+    /// Lowercased source spelling → `key` or `key:variant`.
+    pub aliases: BTreeMap<String, String>,
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, col)
+}
+
+/// The key written at the start of a line (`kind = "x"` → `kind`), if any.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let (k, _) = l.split_once('=')?;
+    let k = k.trim().trim_matches('"');
+    (!k.is_empty() && !k.starts_with('[')).then(|| k.to_owned())
+}
+
+/// The line of `key = …` inside the `index`-th `[[sources]]` table, for semantic errors.
+fn source_key_line(text: &str, index: usize, key: &str) -> Option<usize> {
+    let mut seen = None;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t == "[[sources]]" {
+            seen = Some(seen.map_or(0, |n: usize| n + 1));
+            continue;
+        }
+        if seen == Some(index) {
+            if t.starts_with("[[") && !t.starts_with("[[sources.")
+                || (t.starts_with('[') && !t.starts_with("[sources") && !t.starts_with("[[sources"))
+            {
+                return None;
+            }
+            if t.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+/// Applies `MODELBRIEF__A__B=value` overrides to a TOML table. Returns the names applied.
+fn apply_env(
+    table: &mut toml::Table,
+    vars: &[(String, String)],
+) -> Result<Vec<String>, ConfigError> {
+    let mut applied = Vec::new();
+    for (name, raw) in vars {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+        // Secrets are read by the sections that need them, never merged into the config.
+        if matches!(path.as_slice(), [a, b] if (a == "smtp" && b == "password") || (a == "tokens" && b.starts_with("secret")))
+        {
+            continue;
+        }
+        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.clone()));
+        set_path(table, &path, value)
+            .map_err(|why| ConfigError(format!("environment variable {name}: {why}")))?;
+        applied.push(name.clone());
+    }
+    Ok(applied)
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (first, rest) = path.split_first().ok_or("empty key")?;
+    if rest.is_empty() {
+        table.insert(first.clone(), value);
+        return Ok(());
+    }
+    let entry = table
+        .entry(first.clone())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    set_value(entry, rest, value)
+}
+
+fn set_value(node: &mut toml::Value, path: &[String], value: toml::Value) -> Result<(), String> {
+    match node {
+        toml::Value::Table(t) => set_path(t, path, value),
+        toml::Value::Array(items) => {
+            let (idx, rest) = path.split_first().ok_or("empty key")?;
+            let i: usize = idx
+                .parse()
+                .map_err(|_| format!("{idx:?} is not an array index"))?;
+            let len = items.len();
+            let item = items
+                .get_mut(i)
+                .ok_or_else(|| format!("index {i} is past the {len} configured entries"))?;
+            if rest.is_empty() {
+                *item = value;
+                Ok(())
+            } else {
+                set_value(item, rest, value)
+            }
+        }
+        _ => Err(format!(
+            "{} is not a table",
+            path.first().map_or("", String::as_str)
+        )),
+    }
+}
+
+/// Resolves a source URL: absolute URLs as written; `file:relative/path` against `base`.
+fn resolve_url(raw: &str, base: &Path) -> Result<Url, String> {
+    if let Some(rel) = raw.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
+        let abs = std::path::absolute(base.join(rel)).map_err(|e| e.to_string())?;
+        return Url::from_file_path(&abs)
+            .map_err(|()| format!("cannot make a file URL of {}", abs.display()));
+    }
+    let url = Url::parse(raw).map_err(|e| e.to_string())?;
+    match url.scheme() {
+        "http" | "https" | "file" => Ok(url),
+        other => Err(format!(
+            "scheme {other:?} is not supported (use http, https or file)"
+        )),
+    }
+}
+
+/// Reads, overrides from the environment, and validates a configuration file.
+pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{shown}: cannot read the configuration file: {e}")))?;
+    let located = |e: toml::de::Error| {
+        let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+        let key = key_on_line(&text, line).map_or_else(String::new, |k| format!(" (key `{k}`)"));
+        ConfigError(format!("{shown}:{line}:{col}{key}: {}", e.message().trim()))
+    };
+    let mut config: Config = toml::from_str(&text).map_err(located)?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(located)?;
+    let applied = apply_env(&mut table, env)?;
+    if !applied.is_empty() {
+        config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+            ConfigError(format!(
+                "{shown} with overrides from {}: {}",
+                applied.join(", "),
+                e.message().trim()
+            ))
+        })?;
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let at = |i: usize, key: &str| {
+        source_key_line(&text, i, key).map_or_else(
+            || format!("{shown}: sources[{i}]"),
+            |l| format!("{shown}:{l}: sources[{i}]"),
+        )
+    };
+    let mut names = HashSet::new();
+    let mut sources = Vec::new();
+    for (i, s) in config.sources.iter().enumerate() {
+        if !names.insert(s.name.clone()) {
+            return Err(ConfigError(format!(
+                "{} (key `name`): duplicate source name {:?}",
+                at(i, "name"),
+                s.name.as_str()
+            )));
+        }
+        let url = resolve_url(&s.url, base).map_err(|e| {
+            ConfigError(format!(
+                "{} (key `url`): bad URL {:?}: {e}",
+                at(i, "url"),
+                s.url
+            ))
+        })?;
+        let options = match s.kind {
+            SourceKind::Livebench => KindOptions::Livebench { categories: None },
+            SourceKind::HtmlTable => {
+                let html = s.html.as_ref().ok_or_else(|| {
+                    ConfigError(format!("{} (source {:?}): kind html_table needs a [sources.html] table with rows, model and metrics selectors", at(i, "kind"), s.name.as_str()))
+                })?;
+                KindOptions::HtmlTable(
+                    html_spec(html)
+                        .map_err(|e| ConfigError(format!("{} (key `html`): {e}", at(i, "html"))))?,
+                )
+            }
+            _ => KindOptions::None,
+        };
+        if s.kind == SourceKind::Livebench && s.categories_url.is_none() {
+            return Err(ConfigError(format!(
+                "{} (source {:?}): kind livebench needs categories_url",
+                at(i, "kind"),
+                s.name.as_str()
+            )));
+        }
+        let categories_url = match &s.categories_url {
+            Some(c) => Some(resolve_url(c, base).map_err(|e| {
+                ConfigError(format!(
+                    "{} (key `categories_url`): bad URL {c:?}: {e}",
+                    at(i, "categories_url")
+                ))
+            })?),
+            None => None,
+        };
+        if s.enabled {
+            sources.push(SourceSpec {
+                name: s.name.clone(),
+                kind: s.kind,
+                url,
+                categories_url,
+                options,
+            });
+        }
+    }
+    let aliases = match &config.identity.aliases {
+        Some(file) => load_aliases(&base.join(file))?,
+        None => BTreeMap::new(),
+    };
+    Ok(Loaded {
+        config,
+        sources,
+        aliases,
+    })
+}
+
+fn html_spec(html: &HtmlConfig) -> Result<HtmlTableSpec, String> {
+    let sel =
+        |what: &str, css: &str| modelbrief_ingester::selector(what, css).map_err(|e| e.to_string());
+    Ok(HtmlTableSpec {
+        rows: sel("rows", &html.rows)?,
+        model: sel("model", &html.model)?,
+        metrics: html
+            .metrics
+            .iter()
+            .map(|m| {
+                Ok(HtmlMetric {
+                    name: m.name.clone(),
+                    selector: sel(&format!("metric {}", m.name), &m.selector)?,
+                    attr: m.attr.clone(),
+                    kind: match m.kind {
+                        HtmlMetricKind::Score => MetricKind::Score,
+                        HtmlMetricKind::InputPrice => MetricKind::InputPrice,
+                        HtmlMetricKind::OutputPrice => MetricKind::OutputPrice,
+                        HtmlMetricKind::Context => MetricKind::Context,
+                        HtmlMetricKind::Extra => MetricKind::Extra,
+                    },
+                    category: m.category.clone(),
+                    unit: m.unit.clone(),
+                })
+            })
+            .collect::<Result<_, String>>()?,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AliasFile {
+    #[serde(default)]
+    aliases: BTreeMap<String, String>,
+}
+
+fn load_aliases(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{shown}: cannot read the alias file: {e}")))?;
+    let file: AliasFile = toml::from_str(&text).map_err(|e| {
+        let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+        ConfigError(format!("{shown}:{line}:{col}: {}", e.message().trim()))
+    })?;
+    let mut out = BTreeMap::new();
+    for (from, to) in file.aliases {
+        let (key, variant) = to
+            .split_once(':')
+            .map_or((to.as_str(), None), |(k, v)| (k, Some(v)));
+        if modelbrief_domain::ModelKey::normalise(key).is_none_or(|k| k.as_str() != key) {
+            return Err(ConfigError(format!(
+                "{shown}: alias {from:?} = {to:?}: {key:?} is not a canonical key ([a-z0-9-])"
+            )));
+        }
+        let _ = variant;
+        out.insert(from.to_lowercase(), to);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.toml");
+        std::fs::write(&p, text).unwrap();
+        (dir, p)
+    }
+
+    const GOOD: &str = "[database]\npath = \"x.db\"\n\n[[sources]]\nname = \"or\"\nkind = \"openrouter\"\nurl = \"https://openrouter.ai/api/v1/models\"\n";
+
+    #[test]
+    fn an_unknown_kind_is_reported_with_file_line_and_key() {
+        let (_d, p) = write(&GOOD.replace("\"openrouter\"\nurl", "\"openrutter\"\nurl"));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(err.contains("m.toml:6:8 (key `kind`)"), "{err}");
+        assert!(err.contains("openrutter"), "{err}");
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys_and_array_entries() {
+        let (_d, p) = write(GOOD);
+        let env = vec![
+            (
+                "MODELBRIEF__DATABASE__PATH".to_owned(),
+                "/tmp/other.db".to_owned(),
+            ),
+            (
+                "MODELBRIEF__SOURCES__0__URL".to_owned(),
+                "https://example.com/m.json".to_owned(),
+            ),
+            ("MODELBRIEF__FETCH__RETRIES".to_owned(), "7".to_owned()),
+            ("UNRELATED".to_owned(), "1".to_owned()),
+        ];
+        let l = load(&p, &env).unwrap();
+        assert_eq!(l.config.database.path, PathBuf::from("/tmp/other.db"));
+        assert_eq!(l.sources[0].url.as_str(), "https://example.com/m.json");
+        assert_eq!(l.config.fetch.retries, 7);
+    }
+
+    #[test]
+    fn a_duplicate_source_name_names_the_second_one() {
+        let (_d, p) = write(&format!(
+            "{GOOD}\n[[sources]]\nname = \"or\"\nkind = \"litellm\"\nurl = \"https://x/y\"\n"
+        ));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(
+            err.contains("m.toml:10: sources[1] (key `name`): duplicate source name \"or\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_names_its_line() {
+        let (_d, p) = write(&GOOD.replace("https://openrouter.ai/api/v1/models", "not a url"));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(
+            err.contains("m.toml:7: sources[0] (key `url`): bad URL \"not a url\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn relative_file_urls_resolve_against_the_config_folder() {
+        let (d, p) =
+            write(&GOOD.replace("https://openrouter.ai/api/v1/models", "file:data/m.json"));
+        let l = load(&p, &[]).unwrap();
+        assert_eq!(
+            l.sources[0].url.to_file_path().unwrap(),
+            std::path::absolute(d.path().join("data/m.json")).unwrap()
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! The ingest job: pull every source concurrently, judge each pull, store it.
+//!
+//! One broken source never stops the others: each source's outcome is a [`SourceReport`].
+
+use crate::config::Loaded;
+use modelbrief_domain::{ModelId, ModelKey, Observation, ParsedPull, Timestamp};
+use modelbrief_ingester::{
+    Conditional, Fetched, Fetcher, HealthPolicy, KindOptions, SourceSpec, Verdict, assess,
+};
+use modelbrief_store::{NewPull, PullResult, PullStatus, Store};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// The outcome of one source's pull, as printed by `modelbrief ingest`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub source: String,
+    pub status: PullStatus,
+    pub rows: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// Everything an ingest run needs.
+pub struct Ingest<'a> {
+    pub store: &'a Store,
+    pub fetcher: &'a Fetcher,
+    pub config: &'a Loaded,
+    pub policy: HealthPolicy,
+    pub now: Timestamp,
+    pub accept_mass_change: bool,
+}
+
+impl Ingest<'_> {
+    /// Pulls the given sources concurrently (one request per host at a time).
+    pub async fn run(&self, sources: &[&SourceSpec]) -> anyhow::Result<Vec<SourceReport>> {
+        for s in sources {
+            self.store
+                .upsert_source(&s.name, s.kind, s.url.as_str())
+                .await?;
+        }
+        let reports = futures::future::join_all(sources.iter().map(|s| self.one(s))).await;
+        reports.into_iter().collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(source = %spec.name))]
+    async fn one(&self, spec: &SourceSpec) -> anyhow::Result<SourceReport> {
+        let clock = Instant::now();
+        let name = spec.name.as_str();
+        let previous = self.store.latest_healthy(name, None).await?;
+        let cond = if previous.is_some() {
+            let (etag, last_modified) = self.store.validators(&spec.name).await?;
+            Conditional {
+                etag,
+                last_modified,
+            }
+        } else {
+            Conditional::default()
+        };
+        let mut pull = NewPull {
+            source: spec.name.clone(),
+            started_at: self.now,
+            duration_ms: 0,
+            http_status: None,
+            bytes: None,
+            content_hash: None,
+            notices: Vec::new(),
+            result: PullResult::Failed {
+                error: String::new(),
+            },
+        };
+        let fetched = self.fetch(spec, &cond).await;
+        pull.result = match fetched {
+            Err(error) => {
+                pull.http_status = error.1;
+                PullResult::Failed { error: error.0 }
+            }
+            Ok((Fetched::NotModified { status }, _)) => {
+                pull.http_status = Some(status);
+                match &previous {
+                    Some(p) => {
+                        pull.content_hash = Some(p.content_hash.clone());
+                        PullResult::Unchanged {
+                            snapshot_id: p.id,
+                            rows: p.rows,
+                            etag: cond.etag,
+                            last_modified: cond.last_modified,
+                        }
+                    }
+                    None => PullResult::Failed {
+                        error: "server answered 304 but nothing is stored yet".into(),
+                    },
+                }
+            }
+            Ok((
+                Fetched::Body {
+                    status,
+                    body,
+                    etag,
+                    last_modified,
+                },
+                categories,
+            )) => {
+                pull.http_status = status;
+                pull.bytes = Some((body.len() + categories.as_ref().map_or(0, Vec::len)) as i64);
+                let mut hasher = Sha256::new();
+                hasher.update(&body);
+                if let Some(c) = &categories {
+                    hasher.update(c);
+                }
+                let hash = hex::encode(hasher.finalize());
+                pull.content_hash = Some(hash.clone());
+                match &previous {
+                    Some(p) if p.content_hash == hash => PullResult::Unchanged {
+                        snapshot_id: p.id,
+                        rows: p.rows,
+                        etag,
+                        last_modified,
+                    },
+                    _ => {
+                        self.judge(
+                            spec,
+                            body,
+                            categories,
+                            previous.as_ref().map(|p| p.id),
+                            etag,
+                            last_modified,
+                            &mut pull.notices,
+                        )
+                        .await?
+                    }
+                }
+            }
+        };
+        pull.duration_ms = clock.elapsed().as_millis() as i64;
+        let report = match &pull.result {
+            PullResult::Changed { observations, .. } => {
+                (PullStatus::Changed, Some(observations.len() as i64), None)
+            }
+            PullResult::Unchanged { rows, .. } => (PullStatus::Unchanged, Some(*rows), None),
+            PullResult::Failed { error } => (PullStatus::Failed, None, Some(error.clone())),
+            PullResult::Quarantined { reason, rows } => {
+                (PullStatus::Quarantined, Some(*rows), Some(reason.clone()))
+            }
+        };
+        let duration_ms = pull.duration_ms;
+        self.store.record_pull(pull).await?;
+        let (status, rows, error) = report;
+        if status.is_healthy() {
+            tracing::info!(status = status.as_str(), rows, duration_ms, "pulled");
+        } else {
+            tracing::warn!(
+                status = status.as_str(),
+                error = error.as_deref().unwrap_or(""),
+                duration_ms,
+                "pull not usable"
+            );
+        }
+        Ok(SourceReport {
+            source: name.to_owned(),
+            status,
+            rows,
+            error,
+        })
+    }
+
+    /// Fetches the source (and, for LiveBench, its categories file).
+    async fn fetch(
+        &self,
+        spec: &SourceSpec,
+        cond: &Conditional,
+    ) -> Result<(Fetched, Option<Vec<u8>>), (String, Option<u16>)> {
+        let err =
+            |e: modelbrief_ingester::FetchError| (format!("{:#}", anyhow::Error::from(e)), None);
+        let main = self.fetcher.fetch(&spec.url, cond).await.map_err(|e| {
+            let status = e.http_status();
+            (err(e).0, status)
+        })?;
+        let categories = match &spec.categories_url {
+            Some(url) if matches!(main, Fetched::Body { .. }) => {
+                match self
+                    .fetcher
+                    .fetch(url, &Conditional::default())
+                    .await
+                    .map_err(err)?
+                {
+                    Fetched::Body { body, .. } => Some(body),
+                    Fetched::NotModified { .. } => None,
+                }
+            }
+            _ => None,
+        };
+        Ok((main, categories))
+    }
+
+    /// Parses and judges new content.
+    #[allow(clippy::too_many_arguments)]
+    async fn judge(
+        &self,
+        spec: &SourceSpec,
+        body: Vec<u8>,
+        categories: Option<Vec<u8>>,
+        previous: Option<i64>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        notices: &mut Vec<String>,
+    ) -> anyhow::Result<PullResult> {
+        let kind = spec.kind;
+        let options = match &spec.options {
+            KindOptions::Livebench { .. } => KindOptions::Livebench { categories },
+            other => other.clone(),
+        };
+        let parsed =
+            tokio::task::spawn_blocking(move || modelbrief_ingester::parse(kind, &options, &body))
+                .await?;
+        let mut parsed: ParsedPull = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(PullResult::Quarantined {
+                    reason: format!("cannot parse: {e}"),
+                    rows: 0,
+                });
+            }
+        };
+        apply_aliases(&mut parsed.observations, &self.config.aliases);
+        if let Some(dup) = duplicate_source_model(&parsed.observations) {
+            return Ok(PullResult::Quarantined {
+                reason: format!("two rows share the id {dup:?}"),
+                rows: parsed.observations.len() as i64,
+            });
+        }
+        let previous_obs = match previous {
+            Some(id) => Some(self.store.snapshot_observations(id).await?),
+            None => None,
+        };
+        match assess(
+            previous_obs.as_deref(),
+            &parsed,
+            &self.policy,
+            self.accept_mass_change,
+        ) {
+            Verdict::Quarantined { reason } => Ok(PullResult::Quarantined {
+                reason,
+                rows: parsed.observations.len() as i64,
+            }),
+            Verdict::Healthy { notices: n } => {
+                for skip in &parsed.skipped {
+                    tracing::warn!(at = %skip.at, reason = %skip.reason, "row skipped");
+                }
+                *notices = n;
+                Ok(PullResult::Changed {
+                    observations: parsed.observations,
+                    skipped: parsed.skipped,
+                    etag,
+                    last_modified,
+                })
+            }
+        }
+    }
+}
+
+fn duplicate_source_model(obs: &[Observation]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    obs.iter()
+        .find(|o| !seen.insert(o.source_model.as_str()))
+        .map(|o| o.source_model.clone())
+}
+
+/// The operator's alias file wins over the rules, matched on the source id or the name.
+fn apply_aliases(obs: &mut [Observation], aliases: &BTreeMap<String, String>) {
+    if aliases.is_empty() {
+        return;
+    }
+    for o in obs {
+        let hit = aliases
+            .get(&o.source_model.to_lowercase())
+            .or_else(|| aliases.get(&o.name.to_lowercase()));
+        if let Some(target) = hit {
+            let (key, variant) = target
+                .split_once(':')
+                .map_or((target.as_str(), None), |(k, v)| (k, Some(v)));
+            if let Some(key) = ModelKey::normalise(key) {
+                o.model = ModelId {
+                    key,
+                    variant: variant.map(str::to_owned).or(o.model.variant.take()),
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! `modelbrief`: the command-line entry point. Parses the CLI, loads the configuration,
+//! wires the crates together and maps outcomes to exit codes (0 ok, 1 needs attention,
+//! 2 usage or configuration error).
+
+mod clock;
+mod config;
+mod ingest;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use clock::Clock;
+use config::ConfigError;
+use modelbrief_domain::Timestamp;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "modelbrief",
+    version,
+    about = "The AI models change fast. We track them for you."
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "MODELBRIEF_CONFIG",
+        default_value = "config/modelbrief.toml"
+    )]
+    config: PathBuf,
+    /// Pretend it is this instant (RFC 3339), to replay recorded weeks.
+    #[arg(long, global = true, env = "MODELBRIEF_NOW", value_parser = parse_now)]
+    now: Option<Timestamp>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn parse_now(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pull each configured source once and store a snapshot per source.
+    Ingest {
+        /// Only these sources (repeatable).
+        #[arg(long = "source", value_name = "NAME")]
+        sources: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Accept a mass price change that quarantine would hold back (after checking it).
+        #[arg(long)]
+        accept_mass_change: bool,
+    },
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration file; exit 0 when it is usable, 2 when not.
+    Check,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let clock = cli.now.map_or(Clock::System, Clock::Fixed);
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let loaded = config::load(&cli.config, &env)?;
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            println!(
+                "{}: ok ({} sources enabled)",
+                cli.config.display(),
+                loaded.sources.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest {
+            sources,
+            format,
+            accept_mass_change,
+        } => {
+            let selected: Vec<_> = if sources.is_empty() {
+                loaded.sources.iter().collect()
+            } else {
+                let mut out = Vec::new();
+                for name in &sources {
+                    let s = loaded
+                        .sources
+                        .iter()
+                        .find(|s| s.name.as_str() == name)
+                        .ok_or_else(|| {
+                            let known: Vec<_> =
+                                loaded.sources.iter().map(|s| s.name.as_str()).collect();
+                            ConfigError(format!(
+                                "--source {name}: no enabled source of that name in {} (known: {})",
+                                cli.config.display(),
+                                known.join(", ")
+                            ))
+                        })?;
+                    out.push(s);
+                }
+                out
+            };
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.policy())?;
+            let job = ingest::Ingest {
+                store: &store,
+                fetcher: &fetcher,
+                config: &loaded,
+                policy: loaded.config.quarantine.policy(),
+                now: clock.now(),
+                accept_mass_change,
+            };
+            let started = std::time::Instant::now();
+            let reports = job.run(&selected).await?;
+            store.close().await;
+            let bad = reports.iter().filter(|r| !r.status.is_healthy()).count();
+            tracing::info!(
+                job = "ingest",
+                sources = reports.len(),
+                unhealthy = bad,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "ingest finished"
+            );
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
+                Format::Text => {
+                    for r in &reports {
+                        let rows = r
+                            .rows
+                            .map_or_else(|| "-".to_owned(), |n| format!("{n} rows"));
+                        match &r.error {
+                            Some(e) => println!(
+                                "{:<16} {:<12} {:<11} {e}",
+                                r.source,
+                                r.status.as_str(),
+                                rows
+                            ),
+                            None => println!("{:<16} {:<12} {rows}", r.source, r.status.as_str()),
+                        }
+                    }
+                }
+            }
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
