@@ -224,12 +224,6 @@ impl Ingest<'_> {
             }
         };
         apply_aliases(&mut parsed.observations, &self.config.aliases);
-        if let Some(dup) = duplicate_source_model(&parsed.observations) {
-            return Ok(PullResult::Quarantined {
-                reason: format!("two rows share the id {dup:?}"),
-                rows: parsed.observations.len() as i64,
-            });
-        }
         let previous_obs = match previous {
             Some(id) => Some(self.store.snapshot_observations(id).await?),
             None => None,
@@ -258,13 +252,6 @@ impl Ingest<'_> {
             }
         }
     }
-}
-
-fn duplicate_source_model(obs: &[Observation]) -> Option<String> {
-    let mut seen = std::collections::HashSet::new();
-    obs.iter()
-        .find(|o| !seen.insert(o.source_model.as_str()))
-        .map(|o| o.source_model.clone())
 }
 
 /// The operator's alias file wins over the rules, matched on the source id or the name.

@@ -126,11 +126,11 @@ impl ModelId {
         }
         let mut lower = s.to_lowercase();
         // `:free`, `:thinking`; Bedrock `:0`.
-        if let Some((base, tag)) = lower.rsplit_once(':') {
-            if COLON_VARIANTS.contains(&tag) {
-                variants.push(tag.to_owned());
-                lower = base.to_owned();
-            }
+        if let Some((base, tag)) = lower.rsplit_once(':')
+            && COLON_VARIANTS.contains(&tag)
+        {
+            variants.push(tag.to_owned());
+            lower = base.to_owned();
         }
         lower = BEDROCK_VERSION.replace(&lower, "").into_owned();
         lower = REGION.replace(&lower, "").into_owned();

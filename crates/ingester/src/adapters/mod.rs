@@ -9,7 +9,7 @@ pub mod openrouter;
 
 pub use html_table::{HtmlMetric, HtmlTableSpec, InvalidSelector, MetricKind, selector};
 
-use modelbrief_domain::{ParsedPull, SourceKind};
+use modelbrief_domain::{ParsedPull, RowError, SourceKind};
 
 /// Kind-specific settings of a source.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +49,32 @@ pub enum ParseError {
 }
 
 /// Parses a pulled document of the given kind.
+///
+/// A row repeating an id already seen in the same document (LMArena lists `Yi-34B-Chat`
+/// twice on 2025-07-27) is reported as skipped, so each id means one row.
 pub fn parse(
+    kind: SourceKind,
+    options: &KindOptions,
+    body: &[u8],
+) -> Result<ParsedPull, ParseError> {
+    let mut pull = parse_kind(kind, options, body)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicates = Vec::new();
+    pull.observations.retain(|o| {
+        let first = seen.insert(o.source_model.clone());
+        if !first {
+            duplicates.push(RowError {
+                at: o.source_model.clone(),
+                reason: "duplicate row: the id appears earlier in the same document".into(),
+            });
+        }
+        first
+    });
+    pull.skipped.extend(duplicates);
+    Ok(pull)
+}
+
+fn parse_kind(
     kind: SourceKind,
     options: &KindOptions,
     body: &[u8],
