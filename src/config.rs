@@ -41,6 +41,131 @@ pub struct Config {
     pub identity: IdentityConfig,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub brief: BriefConfig,
+}
+
+/// `[brief]`: what counts as news, and the categories.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BriefConfig {
+    /// Length of the window before the edition time.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+    pub price_threshold_pct: f64,
+    pub top_n: u32,
+    pub mover_threshold: u32,
+    pub mover_max_rank: u32,
+    pub removal_confirmations: usize,
+    #[serde(with = "humantime_serde")]
+    pub stale_after: Duration,
+    pub overall_min_categories: usize,
+    /// A folder whose `brief.html` / `brief.txt` override the built-in templates.
+    pub templates: Option<PathBuf>,
+    pub categories: Vec<CategoryConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryConfig {
+    pub name: String,
+    #[serde(default = "one")]
+    pub weight: f64,
+    #[serde(default = "one_usize")]
+    pub min_benchmarks: usize,
+    /// Benchmark name → weight within the category.
+    pub benchmarks: BTreeMap<String, f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn one_usize() -> usize {
+    1
+}
+
+impl Default for BriefConfig {
+    fn default() -> Self {
+        let d = modelbrief_differ::Settings::default();
+        let cat = |name: &str, weight: f64, min: usize, parts: &[&str]| CategoryConfig {
+            name: name.to_owned(),
+            weight,
+            min_benchmarks: min,
+            benchmarks: parts.iter().map(|p| ((*p).to_owned(), 1.0)).collect(),
+        };
+        Self {
+            window: Duration::from_secs(7 * 24 * 3600),
+            price_threshold_pct: d.price_threshold_pct,
+            top_n: d.top_n,
+            mover_threshold: d.mover_threshold,
+            mover_max_rank: d.mover_max_rank,
+            removal_confirmations: d.removal_confirmations,
+            stale_after: Duration::from_secs(d.stale_after_secs as u64),
+            overall_min_categories: d.overall_min_categories,
+            templates: None,
+            // BenchLM's weights for the categories our sources can fill.
+            categories: vec![
+                cat(
+                    "Agentic",
+                    0.22,
+                    1,
+                    &["aa_agentic_index", "livebench:Agentic Coding"],
+                ),
+                cat(
+                    "Coding",
+                    0.20,
+                    2,
+                    &["livebench:Coding", "aider_polyglot", "aa_coding_index"],
+                ),
+                cat(
+                    "Reasoning",
+                    0.17,
+                    1,
+                    &["livebench:Reasoning", "aa_intelligence_index"],
+                ),
+                cat(
+                    "Knowledge",
+                    0.12,
+                    2,
+                    &["livebench:Language", "livebench:Data Analysis"],
+                ),
+                cat("Instruction Following", 0.05, 1, &["livebench:IF"]),
+                cat("Math", 0.05, 1, &["livebench:Mathematics"]),
+            ],
+        }
+    }
+}
+
+impl BriefConfig {
+    pub fn settings(&self) -> modelbrief_differ::Settings {
+        modelbrief_differ::Settings {
+            price_threshold_pct: self.price_threshold_pct,
+            top_n: self.top_n,
+            mover_threshold: self.mover_threshold,
+            mover_max_rank: self.mover_max_rank,
+            removal_confirmations: self.removal_confirmations,
+            stale_after_secs: self.stale_after.as_secs() as i64,
+            overall_min_categories: self.overall_min_categories,
+            categories: self
+                .categories
+                .iter()
+                .map(|c| modelbrief_differ::CategoryDef {
+                    name: c.name.clone(),
+                    weight: c.weight,
+                    min_benchmarks: c.min_benchmarks,
+                    parts: c
+                        .benchmarks
+                        .iter()
+                        .map(|(b, w)| modelbrief_differ::CategoryPart {
+                            benchmark: b.clone(),
+                            weight: *w,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

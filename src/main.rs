@@ -2,6 +2,7 @@
 //! wires the crates together and maps outcomes to exit codes (0 ok, 1 needs attention,
 //! 2 usage or configuration error).
 
+mod brief;
 mod clock;
 mod config;
 mod ingest;
@@ -10,7 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use clock::Clock;
 use config::ConfigError;
-use modelbrief_domain::Timestamp;
+use modelbrief_domain::{IsoWeek, Timestamp};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,17 @@ enum Command {
         #[arg(long)]
         accept_mass_change: bool,
     },
+    /// Compute the edition for a week and print or write it; sends nothing.
+    Brief {
+        /// The ISO week (e.g. 2026-W28); default: the window ending at --now.
+        #[arg(long, value_parser = parse_week)]
+        week: Option<IsoWeek>,
+        #[arg(long, value_enum, default_value_t = BriefFormat::Text)]
+        format: BriefFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -65,6 +77,17 @@ enum Command {
 enum ConfigCommand {
     /// Validate the configuration file; exit 0 when it is usable, 2 when not.
     Check,
+}
+
+fn parse_week(s: &str) -> Result<IsoWeek, String> {
+    IsoWeek::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BriefFormat {
+    Json,
+    Html,
+    Text,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +146,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.config.display(),
                 loaded.sources.len()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Brief { week, format, out } => {
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let started = std::time::Instant::now();
+            let (label, window) = brief::window(week, clock.now(), &loaded);
+            let edition = brief::compute(&store, &loaded, &label, window).await?;
+            store.close().await;
+            let computed_ms = started.elapsed().as_millis() as u64;
+            let rendered = match format {
+                BriefFormat::Json => serde_json::to_string_pretty(&edition)? + "\n",
+                BriefFormat::Html | BriefFormat::Text => {
+                    let renderer =
+                        modelbrief_mailer::Renderer::new(loaded.config.brief.templates.as_deref())
+                            .map_err(|e| ConfigError(format!("{:#}", anyhow::Error::from(e))))?;
+                    let view = modelbrief_mailer::BriefView::new(&edition);
+                    if format == BriefFormat::Html {
+                        renderer.html(&view)?
+                    } else {
+                        renderer.text(&view)?
+                    }
+                }
+            };
+            tracing::info!(job = "brief", edition = %label, computed_ms, total_ms = started.elapsed().as_millis() as u64, bytes = rendered.len(), headline = %edition.headline(), "brief computed");
+            match out {
+                Some(path) => std::fs::write(&path, &rendered)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{rendered}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest {

@@ -1,1 +1,181 @@
-//! differ
+//! The differ: pure functions from stored snapshots to the weekly edition.
+//!
+//! Invariants: no IO, no SQL, no clock. The caller (the binary) reads snapshots from the store
+//! and hands them over as [`SourceInput`]s; [`compute`] returns an [`Edition`], the stable JSON
+//! contract of `modelbrief brief --format json`. Output is deterministic: every list is sorted.
+//!
+//! Guards against false news live here: moving aliases never produce price changes, swapped
+//! values are reported as corrections, a mass rescale of a benchmark or a change of rank
+//! semantics is one notice instead of hundreds of shifts, LMArena moves inside overlapping
+//! confidence intervals are not significant, and removals need N consecutive healthy pulls.
+
+mod categories;
+mod edition;
+mod models;
+mod prices;
+mod rank;
+
+pub use categories::{CategoryDef, CategoryPart};
+pub use edition::*;
+pub use rank::leaderboard_name;
+
+use modelbrief_domain::{ModelId, Observation, SourceKind, Timestamp};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+/// One stored snapshot of a source.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub id: i64,
+    pub taken_at: Timestamp,
+    pub observations: Vec<Observation>,
+}
+
+impl Snapshot {
+    pub fn model_ids(&self) -> HashSet<ModelId> {
+        self.observations.iter().map(|o| o.model.clone()).collect()
+    }
+}
+
+/// One pull in a source's history, oldest first.
+#[derive(Debug, Clone)]
+pub struct PullView {
+    pub at: Timestamp,
+    pub healthy: bool,
+    /// The snapshot a healthy pull vouched for.
+    pub snapshot: Option<Arc<Snapshot>>,
+    pub notices: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// Everything the differ needs to know about one source.
+#[derive(Debug, Clone)]
+pub struct SourceInput {
+    pub name: String,
+    pub kind: SourceKind,
+    /// The last healthy snapshot at or before the window start.
+    pub baseline: Option<Arc<Snapshot>>,
+    /// The last healthy snapshot at or before the window end.
+    pub current: Option<Arc<Snapshot>>,
+    /// Pulls up to the window end, oldest first (enough to confirm removals).
+    pub history: Vec<PullView>,
+}
+
+/// The edition's time window: `(from, to]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+impl Window {
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from < t && t <= self.to
+    }
+}
+
+/// Thresholds and definitions, from configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Price moves smaller than this (percent) are left out.
+    pub price_threshold_pct: f64,
+    /// Ranking shifts: entries into the top N.
+    pub top_n: u32,
+    /// Ranking shifts: moves of at least this many places…
+    pub mover_threshold: u32,
+    /// …by models ranked at most this (before or after).
+    pub mover_max_rank: u32,
+    /// Consecutive healthy pulls without a model before it counts as removed.
+    pub removal_confirmations: usize,
+    /// A source whose last success is older than this (seconds) is stale.
+    pub stale_after_secs: i64,
+    pub categories: Vec<CategoryDef>,
+    /// Categories a model needs for an overall score.
+    pub overall_min_categories: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            price_threshold_pct: 2.0,
+            top_n: 10,
+            mover_threshold: 3,
+            mover_max_rank: 25,
+            removal_confirmations: 2,
+            stale_after_secs: 8 * 24 * 3600,
+            categories: Vec::new(),
+            overall_min_categories: 3,
+        }
+    }
+}
+
+/// Computes the edition `label` for `window` from the sources' snapshots.
+///
+/// `first_seen` is when each model key was first stored by any source, so a model that comes
+/// back is not announced as new.
+pub fn compute(
+    label: &str,
+    window: Window,
+    sources: &[SourceInput],
+    first_seen: &BTreeMap<String, Timestamp>,
+    settings: &Settings,
+) -> Edition {
+    let mut notices = Vec::new();
+    let suppressed = rank::suppressions(sources, window, &mut notices);
+    let (new_models, returned) = models::new_models(sources, window, first_seen, settings);
+    let removed_models = models::removed_models(sources, window, settings);
+    let (price_changes, context_changes) = prices::changes(sources, settings, &mut notices);
+    let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
+    let rank_shifts = rank::shifts(sources, &suppressed, &new_keys, settings);
+    let health = edition::health(sources, window, settings);
+    for s in &health {
+        if s.status != SourceStatus::Ok {
+            notices.push(Notice {
+                kind: "source_health".into(),
+                source: Some(s.name.clone()),
+                text: match (&s.status, &s.last_success) {
+                    (SourceStatus::Failing, Some(t)) => format!(
+                        "{} is failing ({}); its changes since {} are not in this brief",
+                        s.name,
+                        s.error.as_deref().unwrap_or("no healthy pull"),
+                        t.datetime().format("%Y-%m-%d")
+                    ),
+                    (SourceStatus::Failing, None) => {
+                        format!("{} has never been pulled successfully", s.name)
+                    }
+                    (_, t) => format!(
+                        "{} is stale: last success {}",
+                        s.name,
+                        t.map_or_else(
+                            || "never".into(),
+                            |t| t.datetime().format("%Y-%m-%d").to_string()
+                        )
+                    ),
+                },
+            });
+        }
+    }
+    for r in returned {
+        notices.push(Notice {
+            kind: "model_returned".into(),
+            source: None,
+            text: format!("{r} is listed again after an absence"),
+        });
+    }
+    notices.sort_by(|a, b| (&a.kind, &a.source, &a.text).cmp(&(&b.kind, &b.source, &b.text)));
+    notices.dedup();
+    Edition {
+        edition: label.to_owned(),
+        window: WindowJson {
+            from: window.from,
+            to: window.to,
+        },
+        new_models,
+        price_changes,
+        rank_shifts,
+        removed_models,
+        context_changes,
+        notices,
+        sources: health,
+    }
+}

@@ -166,6 +166,15 @@ impl ModelId {
         })
     }
 
+    /// A variant that changes only how the model is sold (`:free`, `:nitro`), not what it can
+    /// do: leaderboards skip it so one model is not ranked twice.
+    pub fn is_pricing_variant(&self) -> bool {
+        self.variant.as_deref().is_some_and(|v| {
+            v.split('+')
+                .all(|t| matches!(t, "free" | "nitro" | "floor" | "exacto" | "online" | "beta"))
+        })
+    }
+
     /// Adds a variant tag (e.g. Aider's `reasoning_effort`) unless it is already there.
     pub fn with_variant(mut self, tag: &str) -> Self {
         let Some(tag) = ModelKey::normalise(tag) else {
@@ -201,6 +210,7 @@ impl Provider {
             "alibaba" | "qwen" | "dashscope" => "qwen",
             "deepseek" | "deepseek-ai" => "deepseek",
             "minimax" | "minimaxai" => "minimax",
+            "cohere" | "cohere-chat" | "cohereforai" => "cohere",
             other => other,
         };
         Some(Self(canonical.to_owned()))

@@ -11,4 +11,4 @@ pub mod time;
 pub use identity::{ModelId, ModelKey, Provider};
 pub use observation::{Observation, ParsedPull, PricePerMTok, RowError, Score};
 pub use source::{SourceKind, SourceName};
-pub use time::Timestamp;
+pub use time::{IsoWeek, Timestamp};

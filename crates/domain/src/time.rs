@@ -2,7 +2,7 @@
 //!
 //! Stored as text that sorts in time order, so SQL `ORDER BY` and `<=` on the column are correct.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -50,9 +50,73 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// An ISO week, e.g. `2026-W28`: the key of an edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IsoWeek {
+    pub year: i32,
+    pub week: u32,
+}
+
+/// An ISO week that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid ISO week {0:?}: expected YYYY-Www, e.g. 2026-W28")]
+pub struct InvalidIsoWeek(pub String);
+
+impl IsoWeek {
+    pub fn parse(input: &str) -> Result<Self, InvalidIsoWeek> {
+        let err = || InvalidIsoWeek(input.to_owned());
+        let (y, w) = input.trim().split_once("-W").ok_or_else(err)?;
+        let year: i32 = y.parse().map_err(|_| err())?;
+        let week: u32 = w.parse().map_err(|_| err())?;
+        chrono::NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon).ok_or_else(err)?;
+        Ok(Self { year, week })
+    }
+
+    /// The ISO week an instant falls in (UTC).
+    pub fn of(t: Timestamp) -> Self {
+        let w = t.0.iso_week();
+        Self {
+            year: w.year(),
+            week: w.week(),
+        }
+    }
+
+    /// Monday 00:00 UTC at the start of the week.
+    pub fn start(self) -> Timestamp {
+        let d = chrono::NaiveDate::from_isoywd_opt(self.year, self.week, chrono::Weekday::Mon)
+            .expect("validated when parsed");
+        Timestamp(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+    }
+
+    /// Monday 00:00 UTC after the week.
+    pub fn end(self) -> Timestamp {
+        Timestamp(self.start().0 + chrono::Duration::days(7))
+    }
+}
+
+impl fmt::Display for IsoWeek {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-W{:02}", self.year, self.week)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_weeks_parse_print_and_span_monday_to_monday() {
+        let w = IsoWeek::parse("2026-W28").unwrap();
+        assert_eq!(w.to_string(), "2026-W28");
+        assert_eq!(w.start().to_string(), "2026-07-06T00:00:00Z");
+        assert_eq!(w.end().to_string(), "2026-07-13T00:00:00Z");
+        assert_eq!(
+            IsoWeek::of(Timestamp::parse("2026-07-06T20:00:00Z").unwrap()),
+            w
+        );
+        assert!(IsoWeek::parse("2026-W54").is_err());
+        assert!(IsoWeek::parse("2026-28").is_err());
+    }
 
     #[test]
     fn offsets_are_converted_to_utc_and_stored_text_sorts_in_time_order() {

@@ -1,1 +1,11 @@
-//! mailer
+//! The mailer: renders an edition into the brief (HTML and plain text) from templates.
+//!
+//! Invariants: the only crate that knows the template engine; HTML templates are rendered with
+//! auto-escaping on, so a model name from the internet (`<script>…`) arrives as text; the HTML
+//! and text parts are rendered from the same [`view::BriefView`].
+
+pub mod render;
+pub mod view;
+
+pub use render::{RenderError, Renderer};
+pub use view::BriefView;

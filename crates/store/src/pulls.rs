@@ -304,20 +304,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .what("list pulls")?;
-        Ok(rows
-            .iter()
-            .map(|r| PullRow {
-                id: r.get(0),
-                source: r.get(1),
-                started_at: r.get(2),
-                status: PullStatus::parse(r.get(3)),
-                http_status: r.get(4),
-                rows: r.get(5),
-                snapshot_id: r.get(6),
-                error: r.get(7),
-                notices: serde_json::from_str(r.get::<&str, _>(8)).unwrap_or_default(),
-            })
-            .collect())
+        Ok(rows.iter().map(pull_row).collect())
     }
 
     /// Counts of stored rows, for measurements and tests: (snapshots, observations, links).
@@ -428,4 +415,61 @@ async fn insert_observation(
 fn decode_observation(row: &sqlx::sqlite::SqliteRow) -> Result<Observation, StoreError> {
     let id: i64 = row.get(0);
     serde_json::from_str(row.get::<&str, _>(1)).map_err(|source| StoreError::Corrupt { id, source })
+}
+
+impl Store {
+    /// The last `limit` pulls of a source at or before `until`, oldest first.
+    pub async fn pulls_until(
+        &self,
+        source: &str,
+        until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<PullRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, source, started_at, status, http_status, rows, snapshot_id, error, notices
+             FROM (SELECT * FROM pulls WHERE source = ?1 AND started_at <= ?2
+                   ORDER BY started_at DESC, id DESC LIMIT ?3)
+             ORDER BY started_at, id",
+        )
+        .bind(source)
+        .bind(until.to_db())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .what("list recent pulls")?;
+        Ok(rows.iter().map(pull_row).collect())
+    }
+
+    /// When each model key was first stored by any source.
+    pub async fn models_first_seen(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
+        let rows = sqlx::query("SELECT key, first_seen FROM models ORDER BY key")
+            .fetch_all(&self.pool)
+            .await
+            .what("list models")?;
+        Ok(rows.iter().map(|r| (r.get(0), ts(r.get(1)))).collect())
+    }
+
+    /// When the snapshot was taken.
+    pub async fn snapshot_taken_at(&self, snapshot_id: i64) -> Result<Timestamp, StoreError> {
+        let t: String = sqlx::query_scalar("SELECT taken_at FROM snapshots WHERE id = ?1")
+            .bind(snapshot_id)
+            .fetch_one(&self.pool)
+            .await
+            .what("read snapshot time")?;
+        Ok(ts(&t))
+    }
+}
+
+fn pull_row(r: &sqlx::sqlite::SqliteRow) -> PullRow {
+    PullRow {
+        id: r.get(0),
+        source: r.get(1),
+        started_at: r.get(2),
+        status: PullStatus::parse(r.get(3)),
+        http_status: r.get(4),
+        rows: r.get(5),
+        snapshot_id: r.get(6),
+        error: r.get(7),
+        notices: serde_json::from_str(r.get::<&str, _>(8)).unwrap_or_default(),
+    }
 }

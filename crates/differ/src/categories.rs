@@ -1,0 +1,173 @@
+//! Config-defined categories (BenchLM-style): a weighted mix of benchmark scores per model,
+//! computed only where a model has enough of them, and an overall score from category weights.
+//!
+//! Scores are joined across sources by model key, taking each benchmark's best variant (a
+//! model is judged by its best reported effort level, as the leaderboards themselves do).
+
+use modelbrief_domain::Observation;
+use std::collections::BTreeMap;
+
+/// One part of a category.
+#[derive(Debug, Clone)]
+pub struct CategoryPart {
+    pub benchmark: String,
+    pub weight: f64,
+}
+
+/// A category: a weighted mean of benchmarks, needing at least `min_benchmarks` of them.
+#[derive(Debug, Clone)]
+pub struct CategoryDef {
+    pub name: String,
+    pub weight: f64,
+    pub min_benchmarks: usize,
+    pub parts: Vec<CategoryPart>,
+}
+
+/// Best score per (model key, benchmark) over the given observations.
+pub(crate) fn best_scores<'a>(
+    obs: impl Iterator<Item = &'a Observation>,
+) -> BTreeMap<String, BTreeMap<String, f64>> {
+    let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for o in obs.filter(|o| !o.is_alias && !o.model.is_pricing_variant()) {
+        for s in &o.scores {
+            let e = out
+                .entry(o.model.key.to_string())
+                .or_default()
+                .entry(s.benchmark.clone())
+                .or_insert(f64::MIN);
+            *e = e.max(s.value);
+        }
+    }
+    out
+}
+
+/// Category scores per model key; `None` entries are never produced (missing means missing).
+/// A category score and the benchmarks it was computed from (so a score whose inputs changed
+/// is not compared with one whose inputs did not).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CategoryScore {
+    pub value: f64,
+    pub basis: String,
+}
+
+pub(crate) fn category_scores(
+    defs: &[CategoryDef],
+    scores: &BTreeMap<String, BTreeMap<String, f64>>,
+    overall_min: usize,
+) -> BTreeMap<String, BTreeMap<String, CategoryScore>> {
+    let mut out: BTreeMap<String, BTreeMap<String, CategoryScore>> = BTreeMap::new();
+    for (model, bench) in scores {
+        let mut cats = BTreeMap::new();
+        for def in defs {
+            let present: Vec<(&str, f64, f64)> = def
+                .parts
+                .iter()
+                .filter_map(|p| {
+                    bench
+                        .get(&p.benchmark)
+                        .map(|v| (p.benchmark.as_str(), *v, p.weight))
+                })
+                .collect();
+            if present.len() < def.min_benchmarks.max(1) {
+                continue;
+            }
+            let w: f64 = present.iter().map(|(_, _, w)| w).sum();
+            if w > 0.0 {
+                let v = present.iter().map(|(_, v, w)| v * w).sum::<f64>() / w;
+                let basis = present
+                    .iter()
+                    .map(|(b, _, _)| *b)
+                    .collect::<Vec<_>>()
+                    .join("+");
+                cats.insert(
+                    def.name.clone(),
+                    CategoryScore {
+                        value: (v * 10.0).round() / 10.0,
+                        basis,
+                    },
+                );
+            }
+        }
+        if !defs.is_empty() && cats.len() >= overall_min.max(1) {
+            let weights: BTreeMap<&str, f64> =
+                defs.iter().map(|d| (d.name.as_str(), d.weight)).collect();
+            let w: f64 = cats.keys().map(|k| weights[k.as_str()]).sum();
+            if w > 0.0 {
+                let v = cats
+                    .iter()
+                    .map(|(k, c)| c.value * weights[k.as_str()])
+                    .sum::<f64>()
+                    / w;
+                let basis = cats
+                    .iter()
+                    .map(|(k, c)| format!("{k}={}", c.basis))
+                    .collect::<Vec<_>>()
+                    .join(";");
+                cats.insert(
+                    OVERALL.to_owned(),
+                    CategoryScore {
+                        value: (v * 10.0).round() / 10.0,
+                        basis,
+                    },
+                );
+            }
+        }
+        if !cats.is_empty() {
+            out.insert(model.clone(), cats);
+        }
+    }
+    out
+}
+
+/// Name of the overall score among the category scores.
+pub const OVERALL: &str = "Overall";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, parts: &[&str], min: usize) -> CategoryDef {
+        CategoryDef {
+            name: name.into(),
+            weight: 1.0,
+            min_benchmarks: min,
+            parts: parts
+                .iter()
+                .map(|b| CategoryPart {
+                    benchmark: (*b).into(),
+                    weight: 1.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_category_is_computed_only_where_enough_benchmarks_exist() {
+        let defs = vec![def("Coding", &["a", "b"], 2), def("Math", &["c"], 1)];
+        let mut scores = BTreeMap::new();
+        scores.insert(
+            "m1".to_owned(),
+            BTreeMap::from([
+                ("a".to_owned(), 80.0),
+                ("b".to_owned(), 60.0),
+                ("c".to_owned(), 50.0),
+            ]),
+        );
+        scores.insert(
+            "m2".to_owned(),
+            BTreeMap::from([("a".to_owned(), 90.0), ("c".to_owned(), 40.0)]),
+        );
+        let cats = category_scores(&defs, &scores, 2);
+        assert_eq!(cats["m1"]["Coding"].value, 70.0);
+        assert_eq!(cats["m1"]["Coding"].basis, "a+b");
+        assert_eq!(cats["m1"][OVERALL].value, 60.0);
+        assert!(
+            !cats["m2"].contains_key("Coding"),
+            "one of two benchmarks is not enough"
+        );
+        assert!(
+            !cats["m2"].contains_key(OVERALL),
+            "one category is not enough for overall"
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! The edition: the stable JSON contract of `brief --format json`, and source health.
+//!
+//! Prices are JSON numbers in USD per 1M tokens. Field names and meanings are documented in
+//! README.md; add fields freely, never rename or remove one.
+
+use crate::{Settings, SourceInput, Window};
+use modelbrief_domain::Timestamp;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edition {
+    pub edition: String,
+    pub window: WindowJson,
+    pub new_models: Vec<NewModel>,
+    pub price_changes: Vec<PriceChange>,
+    pub rank_shifts: Vec<RankShift>,
+    pub removed_models: Vec<RemovedModel>,
+    pub context_changes: Vec<ContextChange>,
+    pub notices: Vec<Notice>,
+    pub sources: Vec<SourceHealth>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowJson {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewModel {
+    pub model: String,
+    pub name: String,
+    pub provider: Option<String>,
+    pub sources: Vec<String>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub input_per_mtok: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub output_per_mtok: Option<Decimal>,
+    /// Which listing the price is: `first_party`, `openrouter` or `cheapest_route`.
+    pub price_basis: Option<String>,
+    pub context: Option<u64>,
+    pub reasoning: Option<bool>,
+    /// Headline scores known for the model (best variant), by leaderboard.
+    pub scores: BTreeMap<String, f64>,
+    pub first_seen: Option<Timestamp>,
+    /// Listed by the maker or OpenRouter, or ranked on a leaderboard. `false`: only a
+    /// reseller lists it so far (quantised builds, LoRAs, hosting variants); the brief names
+    /// those in one line instead of a section each.
+    pub notable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OldNew {
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub old: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub new: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceChange {
+    pub model: String,
+    pub name: String,
+    /// The source of the canonical listing.
+    pub source: String,
+    /// The listing itself (the source's id for it).
+    pub listing: String,
+    /// `first_party`, `openrouter` or `cheapest_route`.
+    pub basis: String,
+    pub input_per_mtok: OldNew,
+    pub output_per_mtok: OldNew,
+    /// Change of the blended price (mean of input and output), in percent.
+    pub pct: f64,
+    pub input_pct: Option<f64>,
+    pub output_pct: Option<f64>,
+    /// `change`, or `correction` when the source swapped two values back into place.
+    pub kind: String,
+    /// When the source's current snapshot was taken.
+    pub as_of: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankShift {
+    /// Leaderboard id, `<source>:<benchmark>` or `category:<name>`.
+    pub leaderboard: String,
+    pub leaderboard_name: String,
+    pub model: String,
+    pub name: String,
+    pub old_rank: Option<u32>,
+    pub new_rank: u32,
+    pub score: f64,
+    pub old_score: Option<f64>,
+    /// False when the move is inside overlapping confidence intervals (LMArena).
+    pub significant: bool,
+    /// `new_leader`, `entered_top`, `up` or `down`.
+    pub kind: String,
+    pub as_of: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemovedModel {
+    pub model: String,
+    pub name: String,
+    pub source: String,
+    pub last_seen: Timestamp,
+    /// The pull that confirmed the removal (the Nth healthy pull without it).
+    pub confirmed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextChange {
+    pub model: String,
+    pub name: String,
+    pub source: String,
+    pub listing: String,
+    pub old: u64,
+    pub new: u64,
+    /// `change`, or `correction` when two models' values had been swapped.
+    pub kind: String,
+    pub as_of: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// `methodology_change`, `rank_semantics_change`, `alias_repointed`, `source_health`,
+    /// `model_returned`.
+    pub kind: String,
+    pub source: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    Ok,
+    Stale,
+    Failing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    pub name: String,
+    pub status: SourceStatus,
+    pub last_success: Option<Timestamp>,
+    pub last_pull: Option<Timestamp>,
+    pub error: Option<String>,
+}
+
+impl Edition {
+    /// Significant ranking shifts: the ones the brief shows.
+    pub fn shown_shifts(&self) -> impl Iterator<Item = &RankShift> {
+        self.rank_shifts.iter().filter(|s| s.significant)
+    }
+
+    /// "3 new models, 5 ranking shifts, 4 price changes".
+    pub fn headline(&self) -> String {
+        let n = |count: usize, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        let mut parts = vec![
+            n(
+                self.new_models.iter().filter(|m| m.notable).count(),
+                "new model",
+                "new models",
+            ),
+            n(
+                self.shown_shifts().count(),
+                "ranking shift",
+                "ranking shifts",
+            ),
+            n(self.price_changes.len(), "price change", "price changes"),
+        ];
+        if !self.removed_models.is_empty() {
+            parts.push(n(self.removed_models.len(), "removal", "removals"));
+        }
+        if !self.context_changes.is_empty() {
+            parts.push(n(
+                self.context_changes.len(),
+                "context change",
+                "context changes",
+            ));
+        }
+        parts.join(", ")
+    }
+
+    /// Nothing changed (notices about health aside).
+    pub fn has_no_changes(&self) -> bool {
+        self.new_models.is_empty()
+            && self.price_changes.is_empty()
+            && self.rank_shifts.is_empty()
+            && self.removed_models.is_empty()
+            && self.context_changes.is_empty()
+    }
+}
+
+/// The health of every source as of the window end.
+pub(crate) fn health(
+    sources: &[SourceInput],
+    window: Window,
+    settings: &Settings,
+) -> Vec<SourceHealth> {
+    let mut out: Vec<SourceHealth> = sources
+        .iter()
+        .map(|s| {
+            let last = s.history.last();
+            let last_success = s.history.iter().rev().find(|p| p.healthy).map(|p| p.at);
+            let stale = last_success.is_none_or(|t| {
+                (window.to.datetime() - t.datetime()).num_seconds() > settings.stale_after_secs
+            });
+            let status = match last {
+                Some(p) if !p.healthy => SourceStatus::Failing,
+                None => SourceStatus::Failing,
+                _ if stale => SourceStatus::Stale,
+                _ => SourceStatus::Ok,
+            };
+            SourceHealth {
+                name: s.name.clone(),
+                status,
+                last_success,
+                last_pull: last.map(|p| p.at),
+                error: last.filter(|p| !p.healthy).and_then(|p| p.error.clone()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}

@@ -1,0 +1,190 @@
+//! New and removed models.
+//!
+//! New: a model key that no source listed at the window start, listed now by a source that was
+//! healthy at the window start, and never stored before the window (a model that comes back is
+//! a notice, not news). Removed: a model a source stopped listing, confirmed by N consecutive
+//! healthy pulls without it, the Nth of them inside the window; failed and quarantined pulls
+//! are skipped (they are evidence of nothing).
+
+use crate::prices::{canonical, catalogue};
+use crate::rank::headline_benchmark;
+use crate::{NewModel, RemovedModel, Settings, SourceInput, Window};
+use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, Timestamp};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub(crate) fn new_models(
+    sources: &[SourceInput],
+    window: Window,
+    first_seen: &BTreeMap<String, Timestamp>,
+    _settings: &Settings,
+) -> (Vec<NewModel>, Vec<String>) {
+    let with_baseline: Vec<&SourceInput> =
+        sources.iter().filter(|s| s.baseline.is_some()).collect();
+    let known: BTreeSet<&ModelKey> = with_baseline
+        .iter()
+        .flat_map(|s| {
+            s.baseline
+                .as_ref()
+                .unwrap()
+                .observations
+                .iter()
+                .map(|o| &o.model.key)
+        })
+        .collect();
+    let mut candidates: BTreeMap<&ModelKey, Vec<(&SourceInput, &Observation)>> = BTreeMap::new();
+    for s in &with_baseline {
+        let Some(cur) = &s.current else { continue };
+        for o in cur
+            .observations
+            .iter()
+            .filter(|o| !o.is_alias && !known.contains(&o.model.key))
+        {
+            candidates.entry(&o.model.key).or_default().push((s, o));
+        }
+    }
+    let current_cat = catalogue(sources.iter().filter_map(|s| {
+        Some((
+            s.name.as_str(),
+            s.kind,
+            s.current.as_ref()?.observations.as_slice(),
+        ))
+    }));
+    let mut out = Vec::new();
+    let mut returned = Vec::new();
+    for (key, rows) in candidates {
+        let seen = first_seen.get(key.as_str()).copied();
+        if seen.is_some_and(|t| t <= window.from) {
+            returned.push(key.to_string());
+            continue;
+        }
+        // Rows from every source, including ones without a baseline, describe the model.
+        let all: Vec<(&str, SourceKind, &Observation)> = sources
+            .iter()
+            .filter_map(|s| Some((s, s.current.as_ref()?)))
+            .flat_map(|(s, c)| {
+                c.observations
+                    .iter()
+                    .filter(|o| &o.model.key == key && !o.is_alias)
+                    .map(move |o| (s.name.as_str(), s.kind, o))
+            })
+            .collect();
+        let base_id = ModelId {
+            key: key.clone(),
+            variant: None,
+        };
+        let priced = current_cat.get(&base_id).and_then(|r| canonical(r, true));
+        let ctx = current_cat.get(&base_id).and_then(|r| canonical(r, false));
+        let name_row = all
+            .iter()
+            .find(|(_, k, o)| *k == SourceKind::Openrouter && o.model.variant.is_none())
+            .or_else(|| all.iter().find(|(_, _, o)| o.model.variant.is_none()))
+            .or(all.first())
+            .map(|(_, _, o)| *o)
+            .unwrap_or(rows[0].1);
+        let mut scores = BTreeMap::new();
+        for (source, kind, o) in &all {
+            for s in o
+                .scores
+                .iter()
+                .filter(|s| headline_benchmark(*kind, &s.benchmark))
+            {
+                let e = scores
+                    .entry(format!("{source}:{}", s.benchmark))
+                    .or_insert(f64::MIN);
+                *e = e.max(s.value);
+            }
+        }
+        let sources_listing: BTreeSet<String> =
+            all.iter().map(|(s, _, _)| (*s).to_owned()).collect();
+        let notable = !scores.is_empty()
+            || all.iter().any(|(_, k, o)| {
+                !k.is_catalogue()
+                    || *k == SourceKind::Openrouter
+                    || (*k == SourceKind::Litellm && o.provider.is_some())
+            });
+        out.push(NewModel {
+            model: key.to_string(),
+            name: name_row.name.clone(),
+            provider: all
+                .iter()
+                .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
+            sources: sources_listing.into_iter().collect(),
+            input_per_mtok: priced
+                .and_then(|l| l.obs.input_per_mtok)
+                .map(|p| p.decimal()),
+            output_per_mtok: priced
+                .and_then(|l| l.obs.output_per_mtok)
+                .map(|p| p.decimal()),
+            price_basis: priced
+                .map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model)),
+            context: ctx.and_then(|l| l.obs.context),
+            reasoning: all
+                .iter()
+                .filter_map(|(_, _, o)| o.reasoning)
+                .reduce(|a, b| a || b),
+            scores,
+            first_seen: seen,
+            notable,
+        });
+    }
+    (out, returned)
+}
+
+pub(crate) fn removed_models(
+    sources: &[SourceInput],
+    window: Window,
+    settings: &Settings,
+) -> Vec<RemovedModel> {
+    let mut out = Vec::new();
+    let n = settings.removal_confirmations.max(1);
+    for s in sources {
+        let current: BTreeSet<ModelId> = s
+            .current
+            .as_ref()
+            .map(|c| c.model_ids().into_iter().collect())
+            .unwrap_or_default();
+        // Model sets per snapshot, computed once.
+        let mut sets: HashMap<i64, std::collections::HashSet<ModelId>> = HashMap::new();
+        let mut names: BTreeMap<ModelId, String> = BTreeMap::new();
+        for p in &s.history {
+            if let Some(snap) = &p.snapshot {
+                sets.entry(snap.id).or_insert_with(|| snap.model_ids());
+                for o in &snap.observations {
+                    names
+                        .entry(o.model.clone())
+                        .or_insert_with(|| o.name.clone());
+                }
+            }
+        }
+        // streak per model: (last seen, consecutive healthy pulls without it)
+        let mut streak: BTreeMap<ModelId, (Timestamp, usize)> = BTreeMap::new();
+        for p in &s.history {
+            // A failed or quarantined pull is no evidence either way: it neither counts towards
+            // a removal nor resets one.
+            let Some(snap) = p.snapshot.as_ref().filter(|_| p.healthy) else {
+                continue;
+            };
+            let set = &sets[&snap.id];
+            for id in set {
+                streak.insert(id.clone(), (p.at, 0));
+            }
+            for (id, (last_seen, count)) in streak.iter_mut() {
+                if set.contains(id) {
+                    continue;
+                }
+                *count += 1;
+                if *count == n && window.contains(p.at) && !current.contains(id) {
+                    out.push(RemovedModel {
+                        model: id.to_string(),
+                        name: names.get(id).cloned().unwrap_or_default(),
+                        source: s.name.clone(),
+                        last_seen: *last_seen,
+                        confirmed_at: p.at,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.source, &a.model).cmp(&(&b.source, &b.model)));
+    out
+}

@@ -1,0 +1,300 @@
+//! Canonical prices and context windows, and their changes.
+//!
+//! One canonical listing per model: the maker's own first-party listing where one exists
+//! (LiteLLM rows under the maker's provider, e.g. `anthropic`), otherwise OpenRouter's listing,
+//! otherwise the cheapest listed route. A change is reported only when the *same* listing
+//! changed, so a new route or a re-pointed alias never looks like a price cut.
+
+use crate::{ContextChange, Notice, OldNew, PriceChange, Settings, SourceInput};
+use modelbrief_domain::{ModelId, Observation, SourceKind, Timestamp};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A listing chosen as canonical.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Listing<'a> {
+    pub source: &'a str,
+    pub obs: &'a Observation,
+    pub basis: &'static str,
+}
+
+/// The catalogue rows of a set of snapshots, by model id.
+pub(crate) type Catalogue<'a> = BTreeMap<&'a ModelId, Vec<(&'a str, SourceKind, &'a Observation)>>;
+
+pub(crate) fn catalogue<'a>(
+    snaps: impl Iterator<Item = (&'a str, SourceKind, &'a [Observation])>,
+) -> Catalogue<'a> {
+    let mut out: Catalogue<'a> = BTreeMap::new();
+    for (source, kind, obs) in snaps {
+        if !kind.is_catalogue() {
+            continue;
+        }
+        for o in obs.iter().filter(|o| !o.is_alias) {
+            out.entry(&o.model).or_default().push((source, kind, o));
+        }
+    }
+    out
+}
+
+fn blended(o: &Observation) -> Option<Decimal> {
+    Some(o.input_per_mtok?.decimal() + o.output_per_mtok?.decimal())
+}
+
+/// The canonical listing of a model among `rows`; `priced` requires a price.
+pub(crate) fn canonical<'a>(
+    rows: &[(&'a str, SourceKind, &'a Observation)],
+    priced: bool,
+) -> Option<Listing<'a>> {
+    let ok =
+        |o: &Observation| !priced || (o.input_per_mtok.is_some() && o.output_per_mtok.is_some());
+    let maker = rows
+        .iter()
+        .find(|(_, k, _)| *k == SourceKind::Openrouter)
+        .and_then(|(_, _, o)| o.provider.clone());
+    let first_party = rows
+        .iter()
+        .filter(|(_, k, o)| *k == SourceKind::Litellm && o.provider.is_some() && ok(o))
+        .filter(|(_, _, o)| maker.is_none() || o.provider == maker)
+        .min_by_key(|(_, _, o)| (o.source_model.len(), o.source_model.as_str()));
+    if let Some((source, _, obs)) = first_party {
+        return Some(Listing {
+            source,
+            obs,
+            basis: "first_party",
+        });
+    }
+    let openrouter = rows
+        .iter()
+        .filter(|(_, k, o)| *k == SourceKind::Openrouter && ok(o))
+        .min_by_key(|(_, _, o)| o.source_model.as_str());
+    if let Some((source, _, obs)) = openrouter {
+        return Some(Listing {
+            source,
+            obs,
+            basis: "openrouter",
+        });
+    }
+    rows.iter()
+        .filter(|(_, _, o)| ok(o) && (priced || o.context.is_some()))
+        .min_by_key(|(_, _, o)| (blended(o), o.source_model.as_str()))
+        .map(|(source, _, obs)| Listing {
+            source,
+            obs,
+            basis: "cheapest_route",
+        })
+}
+
+fn pct(old: Decimal, new: Decimal) -> Option<f64> {
+    if old.is_zero() {
+        return None;
+    }
+    ((new - old) / old * Decimal::from(100))
+        .round_dp(1)
+        .to_f64()
+}
+
+/// The same listing at both ends: today's canonical one if it existed at the start, else the
+/// start's canonical one if it still exists. A listing that appeared or vanished is never
+/// compared with a different one, so a new route can't pose as a price change.
+fn comparable<'a>(
+    old_rows: &[(&'a str, SourceKind, &'a Observation)],
+    rows: &[(&'a str, SourceKind, &'a Observation)],
+    priced: bool,
+) -> Option<(Listing<'a>, Listing<'a>)> {
+    let find = |rows: &[(&'a str, SourceKind, &'a Observation)], l: &Listing<'_>| {
+        rows.iter()
+            .find(|(s, _, o)| *s == l.source && o.source_model == l.obs.source_model)
+            .filter(|(_, _, o)| {
+                !priced || (o.input_per_mtok.is_some() && o.output_per_mtok.is_some())
+            })
+            .map(|(source, _, obs)| Listing {
+                source,
+                obs,
+                basis: l.basis,
+            })
+    };
+    if let Some(c) = canonical(rows, priced)
+        && let Some(b) = find(old_rows, &c)
+    {
+        return Some((b, c));
+    }
+    let b = canonical(old_rows, priced)?;
+    let c = find(rows, &b)?;
+    Some((b, c))
+}
+
+fn as_of(sources: &[SourceInput], name: &str) -> Timestamp {
+    sources
+        .iter()
+        .find(|s| s.name == name)
+        .and_then(|s| s.current.as_ref())
+        .map(|c| c.taken_at)
+        .expect("a listing comes from a current snapshot")
+}
+
+fn money(d: Decimal) -> String {
+    format!("${}", d.normalize())
+}
+
+/// Price and context changes between each source's baseline and current snapshot.
+pub(crate) fn changes(
+    sources: &[SourceInput],
+    settings: &Settings,
+    notices: &mut Vec<Notice>,
+) -> (Vec<PriceChange>, Vec<ContextChange>) {
+    // Only sources with both ends take part, so the canonical choice is made among the same
+    // sources on both sides.
+    let pairs: Vec<_> = sources
+        .iter()
+        .filter_map(|s| Some((s, s.baseline.as_ref()?, s.current.as_ref()?)))
+        .collect();
+    let base = catalogue(
+        pairs
+            .iter()
+            .map(|(s, b, _)| (s.name.as_str(), s.kind, b.observations.as_slice())),
+    );
+    let cur = catalogue(
+        pairs
+            .iter()
+            .map(|(s, _, c)| (s.name.as_str(), s.kind, c.observations.as_slice())),
+    );
+
+    let mut prices = Vec::new();
+    let mut contexts = Vec::new();
+    for (id, rows) in &cur {
+        let Some(old_rows) = base.get(id) else {
+            continue;
+        };
+        if let Some((b, c)) = comparable(old_rows, rows, true)
+            && let Some(change) = price_change(id, &b, &c, settings, sources)
+        {
+            prices.push(change);
+        }
+        if let Some((b, c)) = comparable(old_rows, rows, false)
+            && let (Some(old), Some(new)) = (b.obs.context, c.obs.context)
+            && old != new
+        {
+            contexts.push(ContextChange {
+                model: id.to_string(),
+                name: c.obs.name.clone(),
+                source: c.source.to_owned(),
+                listing: c.obs.source_model.clone(),
+                old,
+                new,
+                kind: "change".into(),
+                as_of: as_of(sources, c.source),
+            });
+        }
+    }
+    // Two models whose values were swapped back into place: corrections, not news.
+    let swapped: BTreeSet<usize> = (0..contexts.len())
+        .flat_map(|i| (0..contexts.len()).map(move |j| (i, j)))
+        .filter(|&(i, j)| {
+            i != j
+                && contexts[i].source == contexts[j].source
+                && contexts[i].old == contexts[j].new
+                && contexts[i].new == contexts[j].old
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for i in swapped {
+        contexts[i].kind = "correction".into();
+    }
+    alias_notices(sources, notices);
+    (prices, contexts)
+}
+
+fn price_change(
+    id: &ModelId,
+    b: &Listing<'_>,
+    c: &Listing<'_>,
+    settings: &Settings,
+    sources: &[SourceInput],
+) -> Option<PriceChange> {
+    let (bi, bo) = (
+        b.obs.input_per_mtok?.decimal(),
+        b.obs.output_per_mtok?.decimal(),
+    );
+    let (ci, co) = (
+        c.obs.input_per_mtok?.decimal(),
+        c.obs.output_per_mtok?.decimal(),
+    );
+    if bi == ci && bo == co {
+        return None;
+    }
+    let input_pct = pct(bi, ci);
+    let output_pct = pct(bo, co);
+    let blended_pct = pct(bi + bo, ci + co).unwrap_or(100.0);
+    let moved = |p: Option<f64>, old: Decimal, new: Decimal| match p {
+        Some(p) => p.abs() >= settings.price_threshold_pct,
+        None => old != new,
+    };
+    if !moved(input_pct, bi, ci) && !moved(output_pct, bo, co) {
+        return None;
+    }
+    let correction = bi != bo && ci == bo && co == bi;
+    Some(PriceChange {
+        model: id.to_string(),
+        name: c.obs.name.clone(),
+        source: c.source.to_owned(),
+        listing: c.obs.source_model.clone(),
+        basis: c.basis.to_owned(),
+        input_per_mtok: OldNew {
+            old: Some(bi),
+            new: Some(ci),
+        },
+        output_per_mtok: OldNew {
+            old: Some(bo),
+            new: Some(co),
+        },
+        pct: blended_pct,
+        input_pct,
+        output_pct,
+        kind: if correction { "correction" } else { "change" }.into(),
+        as_of: as_of(sources, c.source),
+    })
+}
+
+/// A moving alias whose price changed was re-pointed at another model: say so, once.
+fn alias_notices(sources: &[SourceInput], notices: &mut Vec<Notice>) {
+    for s in sources {
+        let (Some(b), Some(c)) = (&s.baseline, &s.current) else {
+            continue;
+        };
+        if b.id == c.id {
+            continue;
+        }
+        let old: BTreeMap<&str, &Observation> = b
+            .observations
+            .iter()
+            .filter(|o| o.is_alias)
+            .map(|o| (o.source_model.as_str(), o))
+            .collect();
+        for o in c.observations.iter().filter(|o| o.is_alias) {
+            let Some(prev) = old.get(o.source_model.as_str()) else {
+                continue;
+            };
+            if let (Some(bi), Some(bo), Some(ci), Some(co)) = (
+                prev.input_per_mtok,
+                prev.output_per_mtok,
+                o.input_per_mtok,
+                o.output_per_mtok,
+            ) && (bi != ci || bo != co)
+            {
+                notices.push(Notice {
+                    kind: "alias_repointed".into(),
+                    source: Some(s.name.clone()),
+                    text: format!(
+                        "{} now costs {}/{} per 1M tokens (was {}/{}): the alias points at a different model; this is not a price change of any model",
+                        o.source_model,
+                        money(ci.decimal()),
+                        money(co.decimal()),
+                        money(bi.decimal()),
+                        money(bo.decimal())
+                    ),
+                });
+            }
+        }
+    }
+}

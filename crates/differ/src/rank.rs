@@ -1,0 +1,430 @@
+//! Leaderboards, rankings and ranking shifts.
+//!
+//! Ranks are computed from scores (competition ranking: ties share a rank), never taken from a
+//! source's published rank, so a change of a source's rank semantics cannot fake moves; it is
+//! still reported once, and that leaderboard's moves are held back that week. A benchmark that
+//! was rescaled (a `rescaled:` notice on a pull in the window) is reported once as a
+//! methodology change instead of as shifts.
+
+use crate::categories::{CategoryScore, OVERALL, best_scores, category_scores};
+use crate::{Notice, RankShift, Settings, SourceInput, Window};
+use modelbrief_domain::{Observation, SourceKind, Timestamp};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Benchmarks that are leaderboards of their own (LiveBench's task columns are not).
+pub(crate) fn headline_benchmark(kind: SourceKind, benchmark: &str) -> bool {
+    match kind {
+        SourceKind::Livebench => {
+            benchmark == "livebench_overall" || benchmark.starts_with("livebench:")
+        }
+        _ => true,
+    }
+}
+
+/// A readable leaderboard name.
+pub fn leaderboard_name(source: &str, benchmark: &str) -> String {
+    if let Some(cat) = benchmark.strip_prefix("livebench:") {
+        return format!("LiveBench {cat}");
+    }
+    match benchmark {
+        "livebench_overall" => "LiveBench overall".into(),
+        "lmarena_text" => "LMArena text".into(),
+        "aider_polyglot" if source == "aider" => "Aider polyglot".into(),
+        "aa_intelligence_index" => "Artificial Analysis Intelligence Index".into(),
+        "aa_coding_index" => "Artificial Analysis Coding Index".into(),
+        "aa_agentic_index" => "Artificial Analysis Agentic Index".into(),
+        other => format!("{source} {other}"),
+    }
+}
+
+/// Leaderboards whose moves are held back this week: `(source, benchmark)`, `"*"` for all.
+pub(crate) type Suppressed = BTreeSet<(String, String)>;
+
+pub(crate) fn suppressions(
+    sources: &[SourceInput],
+    window: Window,
+    notices: &mut Vec<Notice>,
+) -> Suppressed {
+    let mut out = Suppressed::new();
+    for s in sources {
+        for p in s
+            .history
+            .iter()
+            .filter(|p| p.healthy && window.contains(p.at))
+        {
+            for n in &p.notices {
+                let mut parts = n.splitn(3, ':');
+                if let (Some("rescaled"), Some(bench), Some(count)) =
+                    (parts.next(), parts.next(), parts.next())
+                    && out.insert((s.name.clone(), bench.to_owned()))
+                {
+                    notices.push(Notice {
+                        kind: "methodology_change".into(),
+                        source: Some(s.name.clone()),
+                        text: format!(
+                            "{} was rescaled on {} ({count} models moved at once); rank moves on it are not reported this week",
+                            leaderboard_name(&s.name, bench),
+                            p.at.datetime().format("%Y-%m-%d")
+                        ),
+                    });
+                }
+            }
+        }
+        if s.kind == SourceKind::Lmarena
+            && let (Some(b), Some(c)) = (&s.baseline, &s.current)
+            && has_ties(&b.observations) != has_ties(&c.observations)
+        {
+            out.insert((s.name.clone(), "*".into()));
+            notices.push(Notice {
+                kind: "rank_semantics_change".into(),
+                source: Some(s.name.clone()),
+                text: format!(
+                    "{} changed how it ranks ({} → {}) and its row set; rank moves on it are not reported this week",
+                    s.name,
+                    if has_ties(&b.observations) { "shared ranks for ties" } else { "unique positions" },
+                    if has_ties(&c.observations) { "shared ranks for ties" } else { "unique positions" },
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn has_ties(obs: &[Observation]) -> bool {
+    let ranks: Vec<u32> = obs.iter().filter_map(|o| o.rank).collect();
+    let unique: BTreeSet<u32> = ranks.iter().copied().collect();
+    unique.len() < ranks.len()
+}
+
+/// One ranked entry.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    score: f64,
+    ci: Option<(f64, f64)>,
+    rank: u32,
+    /// What the score was computed from; scores on different bases are not compared.
+    basis: String,
+}
+
+/// Ranks models by a benchmark (best row per model id), competition style.
+fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
+    let mut best: BTreeMap<String, Entry> = BTreeMap::new();
+    for o in obs
+        .iter()
+        .filter(|o| !o.is_alias && !o.model.is_pricing_variant())
+    {
+        if let Some(s) = o.score(benchmark) {
+            let id = o.model.to_string();
+            let ci = s.ci_low.zip(s.ci_high);
+            let e = Entry {
+                name: o.name.clone(),
+                score: s.value,
+                ci,
+                rank: 0,
+                basis: String::new(),
+            };
+            match best.get(&id) {
+                Some(prev) if prev.score >= s.value => {}
+                _ => {
+                    best.insert(id, e);
+                }
+            }
+        }
+    }
+    rank_entries(best)
+}
+
+fn rank_entries(mut entries: BTreeMap<String, Entry>) -> BTreeMap<String, Entry> {
+    let scores: Vec<f64> = entries.values().map(|e| e.score).collect();
+    for e in entries.values_mut() {
+        e.rank = 1 + scores.iter().filter(|s| **s > e.score).count() as u32;
+    }
+    entries
+}
+
+/// `table` re-ranked among the models that `other` ranks on the same basis.
+fn common_ranks(
+    table: &BTreeMap<String, Entry>,
+    other: &BTreeMap<String, Entry>,
+) -> BTreeMap<String, Entry> {
+    rank_entries(
+        table
+            .iter()
+            .filter(|(id, e)| other.get(*id).is_some_and(|o| o.basis == e.basis))
+            .map(|(id, e)| (id.clone(), e.clone()))
+            .collect(),
+    )
+}
+
+/// Whether a move is outside the confidence intervals of the models it passed.
+fn significant(
+    id: &str,
+    before: &BTreeMap<String, Entry>,
+    after: &BTreeMap<String, Entry>,
+) -> bool {
+    let (Some(b), Some(a)) = (before.get(id), after.get(id)) else {
+        return true;
+    };
+    let Some((low, high)) = a.ci else { return true };
+    let passed = after
+        .iter()
+        .filter(|(other, _)| other.as_str() != id)
+        .filter_map(|(other, oa)| {
+            let ob = before.get(other)?;
+            let was_above = ob.rank < b.rank;
+            let is_above = oa.rank < a.rank;
+            (was_above != is_above).then_some(oa)
+        });
+    // Significant only if it cleared the interval of at least one model it passed; a rank
+    // that moved only because others came or went is not a move of its own.
+    passed
+        .filter_map(|o| o.ci)
+        .any(|(ol, oh)| low > oh || ol > high)
+}
+
+/// Which models may appear on a board without a previous rank.
+enum Newcomers<'a> {
+    /// Any model new to the board (a source's own leaderboard).
+    Any,
+    /// Only models that are new altogether (category boards, where a model also "appears" when
+    /// a source starts publishing one more of its benchmarks).
+    Only(&'a BTreeSet<String>),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn shifts_of(
+    leaderboard: &str,
+    display: &str,
+    before: &BTreeMap<String, Entry>,
+    after: &BTreeMap<String, Entry>,
+    newcomers: &Newcomers<'_>,
+    settings: &Settings,
+    as_of: Timestamp,
+    out: &mut Vec<RankShift>,
+) {
+    let old_leaders: BTreeSet<&str> = before
+        .iter()
+        .filter(|(_, e)| e.rank == 1)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    // Moves are judged among the models ranked on the same basis at both ends, so a model
+    // pushed down by newcomers (reported as new) or lifted by departures has not moved.
+    let (common_before, common_after) = (common_ranks(before, after), common_ranks(after, before));
+    for (id, e) in after {
+        let old = before.get(id);
+        if old.is_some_and(|o| o.basis != e.basis) {
+            continue; // computed from different inputs: not comparable
+        }
+        if old.is_none() && matches!(newcomers, Newcomers::Only(keys) if !keys.contains(id)) {
+            continue;
+        }
+        let old_rank = old.map(|o| o.rank);
+        // A model whose own score did not move was passed by others, who are reported.
+        let passive = old.is_some_and(|o| o.score == e.score);
+        let kind = if e.rank == 1 && !old_leaders.contains(id.as_str()) && !before.is_empty() {
+            "new_leader"
+        } else if e.rank <= settings.top_n
+            && old_rank.is_none_or(|r| r > settings.top_n)
+            && !before.is_empty()
+        {
+            "entered_top"
+        } else if let (Some(r), Some(cb), Some(ca)) =
+            (old_rank, common_before.get(id), common_after.get(id))
+            && cb.rank.abs_diff(ca.rank) >= settings.mover_threshold
+            && r.min(e.rank) <= settings.mover_max_rank
+            && r != e.rank
+            && !passive
+        {
+            if ca.rank < cb.rank { "up" } else { "down" }
+        } else {
+            continue;
+        };
+        out.push(RankShift {
+            leaderboard: leaderboard.to_owned(),
+            leaderboard_name: display.to_owned(),
+            model: id.clone(),
+            name: e.name.clone(),
+            old_rank,
+            new_rank: e.rank,
+            score: e.score,
+            old_score: old.map(|o| o.score),
+            significant: old.is_none() || significant(id, before, after),
+            kind: kind.into(),
+            as_of,
+        });
+    }
+}
+
+pub(crate) fn shifts(
+    sources: &[SourceInput],
+    suppressed: &Suppressed,
+    new_keys: &BTreeSet<String>,
+    settings: &Settings,
+) -> Vec<RankShift> {
+    let mut out = Vec::new();
+    let held = |source: &str, bench: &str| {
+        suppressed.contains(&(source.to_owned(), "*".to_owned()))
+            || suppressed.contains(&(source.to_owned(), bench.to_owned()))
+    };
+    for s in sources {
+        let (Some(b), Some(c)) = (&s.baseline, &s.current) else {
+            continue;
+        };
+        if b.id == c.id {
+            continue;
+        }
+        let benchmarks: BTreeSet<&str> = c
+            .observations
+            .iter()
+            .flat_map(|o| o.scores.iter().map(|x| x.benchmark.as_str()))
+            .filter(|bench| headline_benchmark(s.kind, bench))
+            .collect();
+        for bench in benchmarks {
+            if held(&s.name, bench) {
+                continue;
+            }
+            let before = ranking(&b.observations, bench);
+            let after = ranking(&c.observations, bench);
+            shifts_of(
+                &format!("{}:{bench}", s.name),
+                &leaderboard_name(&s.name, bench),
+                &before,
+                &after,
+                &Newcomers::Any,
+                settings,
+                c.taken_at,
+                &mut out,
+            );
+        }
+    }
+    // Categories, across sources; held back when any of their benchmarks is.
+    if !settings.categories.is_empty() {
+        let both: Vec<&SourceInput> = sources
+            .iter()
+            .filter(|s| s.baseline.is_some() && s.current.is_some())
+            .collect();
+        let any_change = both
+            .iter()
+            .any(|s| s.baseline.as_ref().unwrap().id != s.current.as_ref().unwrap().id);
+        if any_change {
+            let bscores = best_scores(
+                both.iter()
+                    .flat_map(|s| s.baseline.as_ref().unwrap().observations.iter()),
+            );
+            let cscores = best_scores(
+                both.iter()
+                    .flat_map(|s| s.current.as_ref().unwrap().observations.iter()),
+            );
+            let bcats = category_scores(
+                &settings.categories,
+                &bscores,
+                settings.overall_min_categories,
+            );
+            let ccats = category_scores(
+                &settings.categories,
+                &cscores,
+                settings.overall_min_categories,
+            );
+            let names = model_names(&both);
+            let as_of = both
+                .iter()
+                .map(|s| s.current.as_ref().unwrap().taken_at)
+                .max()
+                .expect("some source");
+            let held_benches: BTreeSet<&str> = suppressed
+                .iter()
+                .filter(|(src, _)| both.iter().any(|s| &s.name == src))
+                .map(|(_, b)| b.as_str())
+                .collect();
+            let mut cat_names: Vec<&str> = settings
+                .categories
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
+            cat_names.push(OVERALL);
+            for cat in cat_names {
+                let uses_held = settings
+                    .categories
+                    .iter()
+                    .filter(|d| cat == OVERALL || d.name == cat)
+                    .any(|d| {
+                        d.parts.iter().any(|p| {
+                            held_benches.contains(p.benchmark.as_str())
+                                || held_benches.contains("*")
+                        })
+                    });
+                if uses_held {
+                    continue;
+                }
+                let table = |cats: &BTreeMap<String, BTreeMap<String, CategoryScore>>| {
+                    rank_entries(
+                        cats.iter()
+                            .filter_map(|(m, c)| {
+                                let score = c.get(cat)?;
+                                Some((
+                                    m.clone(),
+                                    Entry {
+                                        name: names.get(m).cloned().unwrap_or_else(|| m.clone()),
+                                        score: score.value,
+                                        ci: None,
+                                        rank: 0,
+                                        basis: score.basis.clone(),
+                                    },
+                                ))
+                            })
+                            .collect(),
+                    )
+                };
+                let display = if cat == OVERALL {
+                    "Overall (categories)".to_owned()
+                } else {
+                    format!("{cat} (category)")
+                };
+                shifts_of(
+                    &format!("category:{cat}"),
+                    &display,
+                    &table(&bcats),
+                    &table(&ccats),
+                    &Newcomers::Only(new_keys),
+                    settings,
+                    as_of,
+                    &mut out,
+                );
+            }
+        }
+    }
+    let order = |k: &str| match k {
+        "new_leader" => 0,
+        "entered_top" => 1,
+        "up" => 2,
+        _ => 3,
+    };
+    out.sort_by(|a, b| {
+        (&a.leaderboard, order(&a.kind), a.new_rank, &a.model).cmp(&(
+            &b.leaderboard,
+            order(&b.kind),
+            b.new_rank,
+            &b.model,
+        ))
+    });
+    out
+}
+
+/// A display name per model key (OpenRouter's when it has one).
+fn model_names(sources: &[&SourceInput]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for s in sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Openrouter)
+        .chain(sources.iter())
+    {
+        for o in &s.current.as_ref().unwrap().observations {
+            if o.model.variant.is_none() {
+                out.entry(o.model.key.to_string())
+                    .or_insert_with(|| o.name.clone());
+            }
+        }
+    }
+    out
+}

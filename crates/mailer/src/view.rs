@@ -1,0 +1,348 @@
+//! The brief as a reader sees it: an [`Edition`] turned into display strings, in order of
+//! interest, shared by the HTML and text templates.
+
+use modelbrief_differ::{Edition, SourceStatus};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// At most this many rows per section; the rest are counted and left to `changes.json`.
+pub const MAX_ROWS: usize = 40;
+
+#[derive(Debug, Serialize)]
+pub struct BriefView {
+    pub edition: String,
+    pub headline: String,
+    pub window_from: String,
+    pub window_to: String,
+    pub quiet: bool,
+    pub new_models: Vec<NewModelView>,
+    pub new_models_more: usize,
+    /// New models only resellers list so far, by key, in one line.
+    pub reseller_only: Vec<String>,
+    pub price_changes: Vec<PriceView>,
+    pub price_changes_more: usize,
+    pub leaderboards: Vec<BoardView>,
+    pub insignificant_shifts: usize,
+    pub removed_models: Vec<RemovedView>,
+    pub removed_more: usize,
+    pub context_changes: Vec<ContextView>,
+    pub notices: Vec<String>,
+    pub sources: Vec<SourceView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewModelView {
+    pub name: String,
+    pub model: String,
+    pub provider: String,
+    pub sources: String,
+    pub price: String,
+    pub price_basis: String,
+    pub context: String,
+    pub reasoning: String,
+    pub scores: Vec<(String, String)>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PriceView {
+    pub name: String,
+    pub model: String,
+    pub input: String,
+    pub output: String,
+    pub pct: String,
+    pub direction: String,
+    pub correction: bool,
+    pub cited: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BoardView {
+    pub name: String,
+    pub shifts: Vec<ShiftView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShiftView {
+    pub name: String,
+    pub model: String,
+    pub movement: String,
+    pub label: String,
+    pub score: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RemovedView {
+    pub name: String,
+    pub model: String,
+    pub cited: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ContextView {
+    pub name: String,
+    pub model: String,
+    pub change: String,
+    pub correction: bool,
+    pub cited: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceView {
+    pub name: String,
+    pub status: String,
+    pub detail: String,
+    pub ok: bool,
+}
+
+/// `$0.25`, `$10`, `$0.0481`.
+pub fn money(d: Decimal) -> String {
+    format!("${}", d.normalize())
+}
+
+/// `1M`, `262K`, `1,048,576` → `1.05M`.
+pub fn tokens(n: u64) -> String {
+    if n >= 1_000_000 {
+        let m = n as f64 / 1_000_000.0;
+        if (m - m.round()).abs() < 0.005 {
+            format!("{}M", m.round())
+        } else {
+            format!("{m:.2}M")
+        }
+    } else if n >= 1_000 {
+        format!("{}K", (n as f64 / 1000.0).round())
+    } else {
+        n.to_string()
+    }
+}
+
+fn score(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn date(t: modelbrief_domain::Timestamp) -> String {
+    t.datetime().format("%Y-%m-%d").to_string()
+}
+
+fn pct(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p > 0.0 => format!("+{p:.1}%"),
+        Some(p) => format!("\u{2212}{:.1}%", p.abs()),
+        None => "new".into(),
+    }
+}
+
+fn old_new(o: &modelbrief_differ::OldNew) -> String {
+    match (o.old, o.new) {
+        (Some(a), Some(b)) if a == b => money(b),
+        (Some(a), Some(b)) => format!("{} \u{2192} {}", money(a), money(b)),
+        (None, Some(b)) => format!("listed at {}", money(b)),
+        (Some(a), None) => format!("{} \u{2192} unlisted", money(a)),
+        (None, None) => "n/a".into(),
+    }
+}
+
+impl BriefView {
+    pub fn new(e: &Edition) -> Self {
+        let notable: Vec<_> = e.new_models.iter().filter(|m| m.notable).collect();
+        let new_models = notable
+            .iter()
+            .take(MAX_ROWS)
+            .map(|m| NewModelView {
+                name: m.name.clone(),
+                model: m.model.clone(),
+                provider: m.provider.clone().unwrap_or_else(|| "unknown maker".into()),
+                sources: m.sources.join(", "),
+                price: match (m.input_per_mtok, m.output_per_mtok) {
+                    (Some(i), Some(o)) => {
+                        format!("{} in / {} out per 1M tokens", money(i), money(o))
+                    }
+                    _ => "no price listed yet".into(),
+                },
+                price_basis: m
+                    .price_basis
+                    .as_deref()
+                    .map(|b| {
+                        b.replacen("first_party", "first-party listing", 1)
+                            .replacen("cheapest_route", "cheapest route", 1)
+                            .replacen("openrouter (", "OpenRouter listing (", 1)
+                    })
+                    .unwrap_or_default(),
+                context: m.context.map_or_else(|| "n/a".into(), tokens),
+                reasoning: match m.reasoning {
+                    Some(true) => "reasoning".into(),
+                    Some(false) => "no reasoning mode".into(),
+                    None => String::new(),
+                },
+                scores: m
+                    .scores
+                    .iter()
+                    .map(|(k, v)| {
+                        let (source, bench) = k.split_once(':').unwrap_or(("", k));
+                        (
+                            modelbrief_differ::leaderboard_name(source, bench),
+                            score(*v),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let price_changes = e
+            .price_changes
+            .iter()
+            .take(MAX_ROWS)
+            .map(|p| PriceView {
+                name: p.name.clone(),
+                model: p.model.clone(),
+                input: old_new(&p.input_per_mtok),
+                output: old_new(&p.output_per_mtok),
+                pct: if p.kind == "correction" {
+                    String::new()
+                } else {
+                    pct(Some(p.pct))
+                },
+                direction: if p.kind == "correction" {
+                    "corrected".into()
+                } else if p
+                    .input_pct
+                    .zip(p.output_pct)
+                    .is_some_and(|(i, o)| i * o < 0.0)
+                {
+                    "mixed".into()
+                } else if p.pct < 0.0 {
+                    "cheaper".into()
+                } else {
+                    "pricier".into()
+                },
+                correction: p.kind == "correction",
+                cited: format!(
+                    "{} listing {} ({}), as of {}",
+                    p.source,
+                    p.listing,
+                    p.basis.replace('_', "-"),
+                    date(p.as_of)
+                ),
+            })
+            .collect();
+        let mut leaderboards: Vec<BoardView> = Vec::new();
+        for s in e.shown_shifts() {
+            let view = ShiftView {
+                name: s.name.clone(),
+                model: s.model.clone(),
+                movement: match s.old_rank {
+                    Some(o) => format!("#{o} \u{2192} #{}", s.new_rank),
+                    None => format!("new at #{}", s.new_rank),
+                },
+                label: match s.kind.as_str() {
+                    "new_leader" => "new #1".into(),
+                    "entered_top" => "enters the top".into(),
+                    "up" => "up".into(),
+                    _ => "down".into(),
+                },
+                score: score(s.score),
+            };
+            match leaderboards.last_mut() {
+                Some(b) if b.name == s.leaderboard_name => b.shifts.push(view),
+                _ => leaderboards.push(BoardView {
+                    name: s.leaderboard_name.clone(),
+                    shifts: vec![view],
+                }),
+            }
+        }
+        for b in &mut leaderboards {
+            b.shifts.truncate(MAX_ROWS / 4);
+        }
+        let removed_models = e
+            .removed_models
+            .iter()
+            .take(MAX_ROWS)
+            .map(|r| RemovedView {
+                name: r.name.clone(),
+                model: r.model.clone(),
+                cited: format!(
+                    "last listed by {} on {}; confirmed gone {}",
+                    r.source,
+                    date(r.last_seen),
+                    date(r.confirmed_at)
+                ),
+            })
+            .collect();
+        let context_changes = e
+            .context_changes
+            .iter()
+            .take(MAX_ROWS)
+            .map(|c| ContextView {
+                name: c.name.clone(),
+                model: c.model.clone(),
+                change: format!("{} \u{2192} {} tokens", tokens(c.old), tokens(c.new)),
+                correction: c.kind == "correction",
+                cited: format!(
+                    "{} listing {}, as of {}",
+                    c.source,
+                    c.listing,
+                    date(c.as_of)
+                ),
+            })
+            .collect();
+        let sources = e
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                name: s.name.clone(),
+                status: match s.status {
+                    SourceStatus::Ok => "ok",
+                    SourceStatus::Stale => "stale",
+                    SourceStatus::Failing => "failing",
+                }
+                .into(),
+                detail: match (s.status, s.last_success) {
+                    (SourceStatus::Ok, Some(t)) => format!("last pulled {}", date(t)),
+                    (_, Some(t)) => format!("stale since {}", date(t)),
+                    (_, None) => "never pulled successfully".into(),
+                },
+                ok: s.status == SourceStatus::Ok,
+            })
+            .collect();
+        Self {
+            edition: e.edition.clone(),
+            headline: e.headline(),
+            window_from: date(e.window.from),
+            window_to: date(e.window.to),
+            quiet: e.has_no_changes(),
+            new_models,
+            new_models_more: notable.len().saturating_sub(MAX_ROWS),
+            reseller_only: e
+                .new_models
+                .iter()
+                .filter(|m| !m.notable)
+                .map(|m| m.model.clone())
+                .collect(),
+            price_changes,
+            price_changes_more: e.price_changes.len().saturating_sub(MAX_ROWS),
+            leaderboards,
+            insignificant_shifts: e.rank_shifts.iter().filter(|s| !s.significant).count(),
+            removed_models,
+            removed_more: e.removed_models.len().saturating_sub(MAX_ROWS),
+            context_changes,
+            notices: e.notices.iter().map(|n| n.text.clone()).collect(),
+            sources,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_counts_and_prices_read_like_a_person_wrote_them() {
+        assert_eq!(tokens(1_000_000), "1M");
+        assert_eq!(tokens(1_048_576), "1.05M");
+        assert_eq!(tokens(262_144), "262K");
+        assert_eq!(money(Decimal::new(250, 3)), "$0.25");
+        assert_eq!(pct(Some(-33.33)), "\u{2212}33.3%");
+    }
+}

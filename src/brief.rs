@@ -1,0 +1,112 @@
+//! The brief job: read the window's snapshots from the store, hand them to the differ, render.
+//!
+//! The only place that turns stored pulls into the differ's inputs; the differ itself does no IO.
+
+use crate::config::Loaded;
+use modelbrief_differ::{Edition, PullView, Snapshot, SourceInput, Window};
+use modelbrief_domain::{IsoWeek, Timestamp};
+use modelbrief_store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// How many past pulls per source are read to confirm removals.
+const HISTORY_PULLS: i64 = 200;
+
+/// The edition label and window: an ISO week (Monday to Monday, UTC), or the configured window
+/// ending at `now`, labelled with the ISO week `now` falls in.
+pub fn window(week: Option<IsoWeek>, now: Timestamp, loaded: &Loaded) -> (String, Window) {
+    match week {
+        Some(w) => (
+            w.to_string(),
+            Window {
+                from: w.start(),
+                to: w.end(),
+            },
+        ),
+        None => {
+            let len = chrono::Duration::from_std(loaded.config.brief.window)
+                .unwrap_or(chrono::Duration::days(7));
+            let from = Timestamp::from_datetime(now.datetime() - len);
+            (IsoWeek::of(now).to_string(), Window { from, to: now })
+        }
+    }
+}
+
+struct Snapshots<'a> {
+    store: &'a Store,
+    cache: HashMap<i64, Arc<Snapshot>>,
+}
+
+impl Snapshots<'_> {
+    async fn get(&mut self, id: i64, taken_at: Option<Timestamp>) -> anyhow::Result<Arc<Snapshot>> {
+        if let Some(s) = self.cache.get(&id) {
+            return Ok(s.clone());
+        }
+        let taken_at = match taken_at {
+            Some(t) => t,
+            None => self.store.snapshot_taken_at(id).await?,
+        };
+        let snap = Arc::new(Snapshot {
+            id,
+            taken_at,
+            observations: self.store.snapshot_observations(id).await?,
+        });
+        self.cache.insert(id, snap.clone());
+        Ok(snap)
+    }
+}
+
+/// Computes the edition for `window` from what the store holds.
+pub async fn compute(
+    store: &Store,
+    loaded: &Loaded,
+    label: &str,
+    window: Window,
+) -> anyhow::Result<Edition> {
+    let mut snaps = Snapshots {
+        store,
+        cache: HashMap::new(),
+    };
+    let mut inputs = Vec::new();
+    for spec in &loaded.sources {
+        let name = spec.name.as_str();
+        let baseline = match store.latest_healthy(name, Some(window.from)).await? {
+            Some(r) => Some(snaps.get(r.id, Some(r.taken_at)).await?),
+            None => None,
+        };
+        let current = match store.latest_healthy(name, Some(window.to)).await? {
+            Some(r) => Some(snaps.get(r.id, Some(r.taken_at)).await?),
+            None => None,
+        };
+        let mut history = Vec::new();
+        for p in store.pulls_until(name, window.to, HISTORY_PULLS).await? {
+            let snapshot = match p.snapshot_id {
+                Some(id) => Some(snaps.get(id, None).await?),
+                None => None,
+            };
+            history.push(PullView {
+                at: Timestamp::parse(&p.started_at)?,
+                healthy: p.status.is_healthy(),
+                snapshot,
+                notices: p.notices,
+                error: p.error,
+            });
+        }
+        inputs.push(SourceInput {
+            name: name.to_owned(),
+            kind: spec.kind,
+            baseline,
+            current,
+            history,
+        });
+    }
+    let first_seen: BTreeMap<String, Timestamp> =
+        store.models_first_seen().await?.into_iter().collect();
+    Ok(modelbrief_differ::compute(
+        label,
+        window,
+        &inputs,
+        &first_seen,
+        &loaded.config.brief.settings(),
+    ))
+}

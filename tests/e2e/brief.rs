@@ -1,0 +1,438 @@
+//! Golden briefs: recorded weeks replayed through the real binary (ingest over loopback HTTP,
+//! then `brief`), checked against the changes listed in tests/fixtures/README.md.
+
+use crate::common::{App, FixtureServer, Reply, Src, fixture};
+use serde_json::Value;
+
+pub const WEEKS_2026: [&str; 5] = [
+    "2026-06-08",
+    "2026-06-15",
+    "2026-06-22",
+    "2026-06-29",
+    "2026-07-06",
+];
+
+pub fn sources_2026(server: &FixtureServer) -> Vec<Src<'static>> {
+    let mut livebench = Src::new("livebench", "livebench", server.url("/livebench.csv"));
+    livebench.extra = format!("categories_url = \"{}\"\n", server.url("/categories.json"));
+    vec![
+        Src::new("openrouter", "openrouter", server.url("/openrouter.json")),
+        Src::new("litellm", "litellm", server.url("/litellm.json")),
+        livebench,
+    ]
+}
+
+pub fn serve_2026(server: &FixtureServer, date: &str) {
+    server.set(
+        "/openrouter.json",
+        Reply::Body(fixture(&format!("openrouter-models/{date}.json"))),
+    );
+    server.set(
+        "/litellm.json",
+        Reply::Body(fixture(&format!("litellm-model-prices/{date}.json"))),
+    );
+    server.set(
+        "/livebench.csv",
+        Reply::Body(fixture(&format!("livebench/{date}.csv"))),
+    );
+    server.set(
+        "/categories.json",
+        Reply::Body(fixture("livebench-categories/2026-01-19.json")),
+    );
+}
+
+/// Ingests every recorded 2026 week at its recorded time.
+pub async fn replay_2026() -> (FixtureServer, App) {
+    let server = FixtureServer::start().await;
+    let app = App::new(&sources_2026(&server));
+    for date in WEEKS_2026 {
+        serve_2026(&server, date);
+        let (code, reports) = app.ingest(&format!("{date}T20:00:00Z")).await;
+        assert_eq!(code, 0, "{date}: {reports:?}");
+    }
+    (server, app)
+}
+
+pub async fn brief_json(app: &App, args: &[&str]) -> Value {
+    let mut all = vec!["brief", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = app.run("2026-07-07T09:00:00Z", &all).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn models(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect()
+}
+
+fn find<'a>(list: &'a Value, model: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == model)
+        .unwrap_or_else(|| {
+            panic!(
+                "{model} not in {}",
+                serde_json::to_string_pretty(list).unwrap()
+            )
+        })
+}
+
+fn notices(e: &Value, kind: &str) -> Vec<String> {
+    e["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == kind)
+        .map(|n| n["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn four_recorded_weeks_give_the_changes_the_fixtures_really_contain() {
+    let (_server, app) = replay_2026().await;
+
+    // 06-08 -> 06-15 (edition 2026-W25).
+    let e = brief_json(&app, &["--week", "2026-W25"]).await;
+    assert_eq!(e["edition"], "2026-W25");
+    assert_eq!(e["window"]["from"], "2026-06-15T00:00:00Z");
+    let fable = find(&e["new_models"], "claude-fable-5");
+    assert_eq!(
+        (
+            fable["input_per_mtok"].as_f64(),
+            fable["output_per_mtok"].as_f64()
+        ),
+        (Some(10.0), Some(50.0))
+    );
+    assert_eq!(fable["context"], 1_000_000);
+    assert_eq!(
+        fable["price_basis"],
+        "first_party (litellm: claude-fable-5)"
+    );
+    assert_eq!(
+        fable["sources"],
+        serde_json::json!(["litellm", "livebench", "openrouter"])
+    );
+    let kimi = find(&e["new_models"], "kimi-k2-7-code");
+    assert_eq!(
+        (
+            kimi["input_per_mtok"].as_f64(),
+            kimi["output_per_mtok"].as_f64()
+        ),
+        (Some(0.75), Some(3.5))
+    );
+    // The `~anthropic/claude-fable-latest` alias is not a model.
+    assert!(
+        !models(&e["new_models"])
+            .iter()
+            .any(|m| m.contains("latest"))
+    );
+    let m27 = find(&e["price_changes"], "minimax-m2-7");
+    assert_eq!(
+        m27["input_per_mtok"],
+        serde_json::json!({"old": 0.279, "new": 0.25})
+    );
+    assert_eq!(
+        m27["output_per_mtok"],
+        serde_json::json!({"old": 1.2, "new": 1.0})
+    );
+    assert_eq!(m27["kind"], "change");
+    let qvl = find(&e["price_changes"], "qwen2-5-vl-72b-instruct");
+    assert_eq!(
+        qvl["input_per_mtok"],
+        serde_json::json!({"old": 0.25, "new": 0.8})
+    );
+    let fusion = find(&e["context_changes"], "fusion");
+    assert_eq!(
+        (fusion["old"].as_u64(), fusion["new"].as_u64()),
+        (Some(128_000), Some(1_000_000))
+    );
+    let entered = e["rank_shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["leaderboard"] == "livebench:livebench_overall"
+                && s["model"] == "claude-fable-5:xhigh"
+        })
+        .unwrap();
+    assert_eq!(
+        (entered["new_rank"].as_u64(), entered["kind"].as_str()),
+        (Some(4), Some("entered_top"))
+    );
+    // Seven models left OpenRouter on 06-15: one pull without them is not yet a removal.
+    assert_eq!(e["removed_models"], serde_json::json!([]));
+
+    // 06-15 -> 06-22 (2026-W26).
+    let e = brief_json(&app, &["--week", "2026-W26"]).await;
+    let glm = find(&e["new_models"], "glm-5-2");
+    assert_eq!(
+        (
+            glm["input_per_mtok"].as_f64(),
+            glm["output_per_mtok"].as_f64()
+        ),
+        (Some(0.98), Some(3.08))
+    );
+    // poolside/laguna-m.1 and nex-agi/nex-n2-pro are new ids, but their `:free` variants were
+    // listed on 06-15: a paid variant of a known model is not a new model.
+    assert!(
+        !models(&e["new_models"]).contains(&"laguna-m-1")
+            && !models(&e["new_models"]).contains(&"nex-n2-pro")
+    );
+    // glm-5v-turbo is back on OpenRouter (and LiteLLM listed it all along): not new.
+    assert!(!models(&e["new_models"]).contains(&"glm-5v-turbo"));
+    let grok = find(&e["price_changes"], "grok-4-20-multi-agent");
+    assert_eq!(
+        grok["input_per_mtok"],
+        serde_json::json!({"old": 2.0, "new": 1.25})
+    );
+    assert_eq!(
+        grok["output_per_mtok"],
+        serde_json::json!({"old": 6.0, "new": 2.5})
+    );
+    // LiteLLM's first-party deepseek listing is new this week, so the OpenRouter listing that
+    // exists at both ends carries the change.
+    let ds = find(&e["price_changes"], "deepseek-v4-flash");
+    assert_eq!(
+        (ds["source"].as_str(), ds["input_per_mtok"]["new"].as_f64()),
+        (Some("openrouter"), Some(0.09))
+    );
+    let m3 = find(&e["price_changes"], "minimax-m3");
+    assert_eq!(
+        (m3["basis"].as_str(), m3["pct"].as_f64()),
+        (Some("first_party"), Some(-50.0))
+    );
+    assert_eq!(find(&e["context_changes"], "minimax-m3")["new"], 1_000_000);
+    // Swapped input/output prices put back in place: a correction, not a change.
+    let cr = find(&e["price_changes"], "command-r7b-12-2024");
+    assert_eq!(cr["kind"], "correction");
+    // The Artificial Analysis rescale is one notice per index, not hundreds of shifts.
+    let method = notices(&e, "methodology_change");
+    assert_eq!(method.len(), 3, "{method:?}");
+    assert!(!e["rank_shifts"].as_array().unwrap().iter().any(|s| {
+        s["leaderboard"]
+            .as_str()
+            .unwrap()
+            .starts_with("openrouter:aa_")
+    }));
+    assert!(e["rank_shifts"].as_array().unwrap().len() < 30);
+    // Removals of 06-15, confirmed by a second healthy pull on 06-22; glm-5v-turbo came back.
+    let removed = models(&e["removed_models"]);
+    for m in ["kimi-k2-6:free", "llama-guard-3-8b"] {
+        assert!(removed.contains(&m), "{m} in {removed:?}");
+    }
+    assert!(!removed.contains(&"glm-5v-turbo"));
+    // The LiveBench retroactive fix moves claude-opus-4-8-high-effort #10 -> #6 overall.
+    let opus = e["rank_shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["leaderboard"] == "livebench:livebench_overall"
+                && s["model"] == "claude-opus-4-8:high"
+        })
+        .unwrap();
+    assert_eq!(
+        (opus["old_rank"].as_u64(), opus["new_rank"].as_u64()),
+        (Some(10), Some(6))
+    );
+
+    // 06-22 -> 06-29 (2026-W27).
+    let e = brief_json(&app, &["--week", "2026-W27"]).await;
+    assert_eq!(find(&e["new_models"], "fugu-ultra")["input_per_mtok"], 5.0);
+    let oss = find(&e["price_changes"], "gpt-oss-120b");
+    assert_eq!(
+        oss["input_per_mtok"],
+        serde_json::json!({"old": 0.039, "new": 0.03})
+    );
+    assert_eq!(
+        find(&e["context_changes"], "gpt-5-4-mini")["new"],
+        1_050_000
+    );
+    // mistral-medium-latest is an alias re-pointed to mistral-medium-2604: a note, no price change.
+    assert!(!models(&e["price_changes"]).contains(&"mistral-medium-latest"));
+    assert!(
+        notices(&e, "alias_repointed")
+            .iter()
+            .any(|t| t.starts_with("mistral/mistral-medium-latest"))
+    );
+    assert!(models(&e["new_models"]).contains(&"mistral-medium-2604"));
+    let removed = models(&e["removed_models"]);
+    assert!(
+        removed.contains(&"claude-3-5-haiku") && removed.contains(&"mimo-v2-flash"),
+        "{removed:?}"
+    );
+    // LiveBench did not change this week (identical files): no LiveBench shifts.
+    assert!(
+        !e["rank_shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["leaderboard"].as_str().unwrap().starts_with("livebench"))
+    );
+
+    // 06-29 -> 07-06 (2026-W28).
+    let e = brief_json(&app, &["--week", "2026-W28"]).await;
+    let sonnet = find(&e["new_models"], "claude-sonnet-5");
+    assert_eq!(
+        (
+            sonnet["input_per_mtok"].as_f64(),
+            sonnet["output_per_mtok"].as_f64()
+        ),
+        (Some(2.0), Some(10.0))
+    );
+    assert_eq!(sonnet["context"], 1_000_000);
+    assert_eq!(sonnet["reasoning"], true);
+    let overall = sonnet["scores"]["livebench:livebench_overall"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (overall - 75.8).abs() < 0.05,
+        "LiveBench overall ~75.8, got {overall}"
+    );
+    for m in ["hy3", "laguna-xs-2-1"] {
+        assert!(models(&e["new_models"]).contains(&m), "{m}");
+    }
+    // The re-pointed alias is not a price cut of anything.
+    assert!(
+        !models(&e["price_changes"])
+            .iter()
+            .any(|m| m.contains("sonnet"))
+    );
+    assert!(notices(&e, "alias_repointed").iter().any(|t| {
+        t.contains("~anthropic/claude-sonnet-latest")
+            && t.contains("$2/$10")
+            && t.contains("$3/$15")
+    }));
+    let qwen = find(&e["price_changes"], "qwen3-30b-a3b-instruct-2507");
+    assert_eq!(qwen["output_per_mtok"]["new"], 0.0);
+    assert_eq!(
+        find(&e["context_changes"], "qwen3-30b-a3b-instruct-2507")["new"],
+        262_144
+    );
+    let removed = models(&e["removed_models"]);
+    assert!(
+        removed.contains(&"claude-opus-4-6:fast") && removed.contains(&"intellect-3"),
+        "{removed:?}"
+    );
+    assert!(
+        e["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "ok")
+    );
+}
+
+#[tokio::test]
+async fn the_same_database_and_time_give_the_same_bytes() {
+    let (_server, app) = replay_2026().await;
+    let a = app
+        .run("2026-07-06T20:00:00Z", &["brief", "--format", "json"])
+        .await
+        .stdout;
+    let b = app
+        .run("2026-07-06T20:00:00Z", &["brief", "--format", "json"])
+        .await
+        .stdout;
+    assert_eq!(a, b);
+    let a = app
+        .run("2026-07-06T20:00:00Z", &["brief", "--format", "html"])
+        .await
+        .stdout;
+    let b = app
+        .run("2026-07-06T20:00:00Z", &["brief", "--format", "html"])
+        .await
+        .stdout;
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn a_brief_over_an_unchanged_source_is_empty() {
+    let server = FixtureServer::start().await;
+    let app = App::new(&sources_2026(&server));
+    serve_2026(&server, "2026-07-06");
+    app.ingest("2026-07-01T20:00:00Z").await;
+    app.ingest("2026-07-06T20:00:00Z").await;
+    let e = brief_json(&app, &["--week", "2026-W28"]).await;
+    for section in [
+        "new_models",
+        "price_changes",
+        "rank_shifts",
+        "removed_models",
+        "context_changes",
+    ] {
+        assert_eq!(e[section], serde_json::json!([]), "{section}");
+    }
+}
+
+/// The W28 edition computed with `extra` pulls inserted (or the files transformed).
+async fn w28_with(
+    transform: impl Fn(&str, Vec<u8>) -> Vec<u8>,
+    failing_pull_between: bool,
+) -> Value {
+    let server = FixtureServer::start().await;
+    let app = App::new(&sources_2026(&server));
+    for date in ["2026-06-22", "2026-06-29", "2026-07-06"] {
+        if date == "2026-07-06" && failing_pull_between {
+            for p in ["/openrouter.json", "/litellm.json", "/livebench.csv"] {
+                server.set(p, Reply::Status(503));
+            }
+            let (code, _) = app.ingest("2026-07-02T20:00:00Z").await;
+            assert_eq!(code, 1);
+        }
+        serve_2026(&server, date);
+        for (path, file) in [
+            ("/openrouter.json", "openrouter-models"),
+            ("/litellm.json", "litellm-model-prices"),
+        ] {
+            server.set(
+                path,
+                Reply::Body(transform(file, fixture(&format!("{file}/{date}.json")))),
+            );
+        }
+        app.ingest(&format!("{date}T20:00:00Z")).await;
+    }
+    brief_json(&app, &["--week", "2026-W28"]).await
+}
+
+#[tokio::test]
+async fn a_failed_pull_between_two_good_ones_changes_nothing() {
+    let plain = w28_with(|_, b| b, false).await;
+    let with_failure = w28_with(|_, b| b, true).await;
+    assert_eq!(plain, with_failure);
+}
+
+#[tokio::test]
+async fn the_order_of_rows_in_a_source_file_does_not_matter() {
+    let plain = w28_with(|_, b| b, false).await;
+    let reversed = w28_with(
+        |file, bytes| {
+            let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+            if file == "openrouter-models" {
+                v["data"].as_array_mut().unwrap().reverse();
+            } else {
+                let obj = v.as_object().unwrap();
+                let rev: serde_json::Map<String, Value> = obj
+                    .iter()
+                    .rev()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                v = Value::Object(rev);
+            }
+            serde_json::to_vec(&v).unwrap()
+        },
+        false,
+    )
+    .await;
+    assert_eq!(plain, reversed);
+}
