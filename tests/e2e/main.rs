@@ -2,6 +2,8 @@
 //! loopback serving the recorded fixtures, one process per command.
 
 mod brief;
+mod brief_2025;
+mod brief_render;
 mod common;
 mod config_errors;
 mod ingest;

@@ -122,7 +122,13 @@ pub fn compute(
 ) -> Edition {
     let mut notices = Vec::new();
     let suppressed = rank::suppressions(sources, window, &mut notices);
-    let (new_models, returned) = models::new_models(sources, window, first_seen, settings);
+    let reshaped = suppressed
+        .iter()
+        .filter(|(_, b)| b == "*")
+        .map(|(s, _)| s.clone())
+        .collect();
+    let (new_models, returned) =
+        models::new_models(sources, window, first_seen, &reshaped, &mut notices);
     let removed_models = models::removed_models(sources, window, settings);
     let (price_changes, context_changes) = prices::changes(sources, settings, &mut notices);
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();

@@ -9,14 +9,19 @@
 use crate::prices::{canonical, catalogue};
 use crate::rank::headline_benchmark;
 use crate::{NewModel, RemovedModel, Settings, SourceInput, Window};
+
 use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, Timestamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// New models, and the keys that came back after an absence. `reshaped` names sources whose
+/// row set changed wholesale this week (e.g. LMArena's source switch bringing back 42 retired
+/// models): a model only such a source lists is held back and named in a notice instead.
 pub(crate) fn new_models(
     sources: &[SourceInput],
     window: Window,
     first_seen: &BTreeMap<String, Timestamp>,
-    _settings: &Settings,
+    reshaped: &BTreeSet<String>,
+    notices: &mut Vec<crate::Notice>,
 ) -> (Vec<NewModel>, Vec<String>) {
     let with_baseline: Vec<&SourceInput> =
         sources.iter().filter(|s| s.baseline.is_some()).collect();
@@ -51,7 +56,14 @@ pub(crate) fn new_models(
     }));
     let mut out = Vec::new();
     let mut returned = Vec::new();
+    let mut held: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (key, rows) in candidates {
+        if rows.iter().all(|(s, _)| reshaped.contains(&s.name)) {
+            held.entry(rows[0].0.name.as_str())
+                .or_default()
+                .push(rows[0].1.name.clone());
+            continue;
+        }
         let seen = first_seen.get(key.as_str()).copied();
         if seen.is_some_and(|t| t <= window.from) {
             returned.push(key.to_string());
@@ -125,6 +137,17 @@ pub(crate) fn new_models(
             scores,
             first_seen: seen,
             notable,
+        });
+    }
+    for (source, names) in held {
+        notices.push(crate::Notice {
+            kind: "rows_reappeared".into(),
+            source: Some(source.to_owned()),
+            text: format!(
+                "{} models appeared on {source} with its change of row set; they are not reported as new because most are older models returning: {}",
+                names.len(),
+                names.join(", ")
+            ),
         });
     }
     (out, returned)

@@ -118,7 +118,7 @@ fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
             let id = o.model.to_string();
             let ci = s.ci_low.zip(s.ci_high);
             let e = Entry {
-                name: o.name.clone(),
+                name: display_name(o),
                 score: s.value,
                 ci,
                 rank: 0,
@@ -133,6 +133,17 @@ fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
         }
     }
     rank_entries(best)
+}
+
+/// The source's name, plus the variant when the name does not already say it
+/// (Aider's three `openai/gpt-5` runs differ only by reasoning effort).
+fn display_name(o: &Observation) -> String {
+    match &o.model.variant {
+        Some(v) if !o.name.to_lowercase().contains(&v.replace('+', " ")) => {
+            format!("{} ({})", o.name, v.replace('+', ", "))
+        }
+        _ => o.name.clone(),
+    }
 }
 
 fn rank_entries(mut entries: BTreeMap<String, Entry>) -> BTreeMap<String, Entry> {

@@ -109,7 +109,7 @@ fn observation(key: &str, row: Row) -> Result<Observation, String> {
     let name = key.rsplit('/').next().unwrap_or(key).to_owned();
     let mut obs = Observation::new(key, model, name);
     // `…-latest` names move from model to model: an alias, not a model.
-    obs.is_alias = key.ends_with("-latest");
+    obs.is_alias = super::is_latest_alias(key);
     let route = row.litellm_provider.unwrap_or_default();
     if FIRST_PARTY.contains(&route.as_str()) {
         obs.provider = Provider::normalise(&route);

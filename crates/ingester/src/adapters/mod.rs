@@ -130,3 +130,9 @@ pub(crate) fn json_error(e: &serde_json::Error) -> ParseError {
 pub(crate) fn per_token_f64(v: f64) -> Result<modelbrief_domain::PricePerMTok, String> {
     modelbrief_domain::PricePerMTok::from_per_token_str(&v.to_string()).map_err(|e| e.to_string())
 }
+
+/// `…-latest`, `kimi-latest-8k`, `chatgpt-4o-latest`: names that move from model to model.
+pub(crate) fn is_latest_alias(id: &str) -> bool {
+    let last = id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase();
+    last.split(['-', '_', '.', ':']).any(|t| t == "latest")
+}

@@ -100,7 +100,7 @@ fn observation(row: Row) -> Result<Observation, String> {
         .filter(|_| row.id.contains('/'));
     let mut obs = Observation::new(&row.id, model, name);
     obs.provider = provider_slug.or(maker).and_then(Provider::normalise);
-    obs.is_alias = row.id.starts_with('~') || row.id.ends_with("-latest");
+    obs.is_alias = row.id.starts_with('~') || super::is_latest_alias(&row.id);
     obs.context = row.context_length;
     obs.input_per_mtok = price(&row.pricing.prompt, "prompt")?;
     obs.output_per_mtok = price(&row.pricing.completion, "completion")?;
