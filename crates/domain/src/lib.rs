@@ -6,9 +6,11 @@
 pub mod identity;
 pub mod observation;
 pub mod source;
+pub mod subscriber;
 pub mod time;
 
 pub use identity::{ModelId, ModelKey, Provider};
 pub use observation::{Observation, ParsedPull, PricePerMTok, RowError, Score};
 pub use source::{SourceKind, SourceName};
+pub use subscriber::{ConsentMethod, InvalidEmail, SubscriberEmail, SubscriberStatus};
 pub use time::{IsoWeek, Timestamp};

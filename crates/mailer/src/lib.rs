@@ -5,7 +5,9 @@
 //! and text parts are rendered from the same [`view::BriefView`].
 
 pub mod render;
+pub mod token;
 pub mod view;
 
 pub use render::{RenderError, Renderer};
+pub use token::{Claims, Purpose, TokenError, TokenKeys};
 pub use view::BriefView;

@@ -9,9 +9,11 @@
 
 mod error;
 mod pulls;
+mod subscribers;
 
 pub use error::StoreError;
 pub use pulls::{NewPull, PullResult, PullRow, PullStatus, SnapshotRef};
+pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
