@@ -43,6 +43,164 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub brief: BriefConfig,
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
+    #[serde(default)]
+    pub web: WebConfig,
+    #[serde(default)]
+    pub tokens: TokensConfig,
+    #[serde(default)]
+    pub consent: ConsentConfig,
+}
+
+/// `[smtp]`: the relay. The password comes only from `MODELBRIEF__SMTP__PASSWORD`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: modelbrief_mailer::smtp::TlsMode,
+    pub username: String,
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    pub hello_name: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            tls: modelbrief_mailer::smtp::TlsMode::None,
+            username: String::new(),
+            timeout: Duration::from_secs(30),
+            hello_name: "localhost".into(),
+        }
+    }
+}
+
+impl SmtpConfig {
+    /// The settings, with the password from the environment.
+    pub fn settings(&self, env: &[(String, String)]) -> modelbrief_mailer::smtp::SmtpSettings {
+        let password = env
+            .iter()
+            .find(|(k, _)| k == "MODELBRIEF__SMTP__PASSWORD")
+            .map(|(_, v)| secrecy::SecretString::from(v.clone()));
+        modelbrief_mailer::smtp::SmtpSettings {
+            host: self.host.clone(),
+            port: self.port,
+            tls: self.tls,
+            username: (!self.username.is_empty()).then(|| self.username.clone()),
+            password,
+            timeout: self.timeout,
+            hello_name: self.hello_name.clone(),
+        }
+    }
+}
+
+/// `[mail]`: who the mail is from, and the CAN-SPAM postal address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub from: String,
+    pub postal_address: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            from: "modelbrief <brief@example.com>".into(),
+            postal_address: "modelbrief, 1 Example Street, Example City".into(),
+        }
+    }
+}
+
+/// `[web]`: the HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    pub listen: String,
+    pub base_url: Url,
+    pub record_ip: bool,
+    pub trust_forwarded_for: bool,
+    pub subscribe_per_ip_per_minute: u32,
+    pub confirmations_per_address_per_hour: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            base_url: Url::parse("http://127.0.0.1:8080").expect("valid"),
+            record_ip: false,
+            trust_forwarded_for: false,
+            subscribe_per_ip_per_minute: 10,
+            confirmations_per_address_per_hour: 3,
+        }
+    }
+}
+
+/// `[tokens]`: link tokens. The key comes only from `MODELBRIEF__TOKENS__SECRET`; earlier keys
+/// (so old links keep working after a rotation) from `MODELBRIEF__TOKENS__PREVIOUS_SECRETS`,
+/// comma-separated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokensConfig {
+    #[serde(with = "humantime_serde")]
+    pub confirm_ttl: Duration,
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        Self {
+            confirm_ttl: Duration::from_secs(7 * 86400),
+        }
+    }
+}
+
+impl TokensConfig {
+    pub fn keys(
+        &self,
+        env: &[(String, String)],
+    ) -> Result<modelbrief_mailer::TokenKeys, ConfigError> {
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let secret = get("MODELBRIEF__TOKENS__SECRET").ok_or_else(|| {
+            ConfigError("MODELBRIEF__TOKENS__SECRET is not set: links in mail need a secret key of at least 32 characters (e.g. `openssl rand -hex 32`)".into())
+        })?;
+        let previous = get("MODELBRIEF__TOKENS__PREVIOUS_SECRETS")
+            .map(|v| {
+                v.split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| secrecy::SecretString::from(s.trim().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        modelbrief_mailer::TokenKeys::new(
+            secrecy::SecretString::from(secret),
+            previous,
+            self.confirm_ttl.as_secs() as i64,
+        )
+        .map_err(|e| ConfigError(e.to_string()))
+    }
+}
+
+/// `[consent]`: what a subscriber agrees to, recorded with every sign-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsentConfig {
+    pub version: String,
+    pub text: String,
+}
+
+impl Default for ConsentConfig {
+    fn default() -> Self {
+        Self {
+            version: "2026-11-01".into(),
+            text: "I want to receive the modelbrief weekly email, and I know I can unsubscribe at any time.".into(),
+        }
+    }
 }
 
 /// `[brief]`: what counts as news, and the categories.
@@ -370,6 +528,12 @@ fn source_key_line(text: &str, index: usize, key: &str) -> Option<usize> {
     None
 }
 
+/// Environment variables that hold secrets: read where needed, never merged into the config.
+fn is_secret(path: &[String]) -> bool {
+    matches!(path, [a, b] if (a == "smtp" && b == "password")
+        || (a == "tokens" && (b == "secret" || b == "previous_secrets")))
+}
+
 /// Applies `MODELBRIEF__A__B=value` overrides to a TOML table. Returns the names applied.
 fn apply_env(
     table: &mut toml::Table,
@@ -382,8 +546,7 @@ fn apply_env(
         };
         let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
         // Secrets are read by the sections that need them, never merged into the config.
-        if matches!(path.as_slice(), [a, b] if (a == "smtp" && b == "password") || (a == "tokens" && b.starts_with("secret")))
-        {
+        if is_secret(&path) {
             continue;
         }
         let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))

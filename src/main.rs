@@ -6,6 +6,8 @@ mod brief;
 mod clock;
 mod config;
 mod ingest;
+mod serve;
+mod subscribers;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -66,11 +68,55 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Serve the subscribe / confirm / unsubscribe pages on `[web] listen`.
+    Serve,
+    /// Manage subscribers.
+    Subscribers {
+        #[command(subcommand)]
+        command: SubscribersCommand,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum SubscribersCommand {
+    /// Add an address as an operator import (pending + confirmation mail, or --confirmed).
+    Add {
+        email: String,
+        /// The person already consented elsewhere: no confirmation mail.
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// Import a CSV with an `email` column (no mail is sent).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// Export every subscriber with the consent history.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+    },
+    /// List subscribers.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Erase an address for good (keeps only a hash so it is never re-added).
+    Remove { email: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -146,6 +192,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.config.display(),
                 loaded.sources.len()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => {
+            serve::run(&loaded, &env, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Subscribers { command } => {
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let out = match command {
+                SubscribersCommand::Add { email, confirmed } => {
+                    subscribers::add(&store, &loaded, &env, clock, &email, confirmed).await
+                }
+                SubscribersCommand::Import { file, confirmed } => {
+                    subscribers::import(&store, &loaded, clock, &file, confirmed).await
+                }
+                SubscribersCommand::Export { format } => {
+                    subscribers::export(&store, format == ExportFormat::Json).await
+                }
+                SubscribersCommand::List { status, format } => {
+                    subscribers::list(&store, status.as_deref(), format == Format::Json).await
+                }
+                SubscribersCommand::Remove { email } => {
+                    subscribers::remove(&store, clock, &email).await
+                }
+            };
+            store.close().await;
+            println!("{}", out?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Brief { week, format, out } => {

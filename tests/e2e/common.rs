@@ -215,6 +215,13 @@ impl App {
         self
     }
 
+    /// Appends TOML to the config file (sections beyond the sources).
+    pub fn append_config(&self, text: &str) {
+        let mut cfg = std::fs::read_to_string(self.config()).unwrap();
+        cfg.push_str(text);
+        std::fs::write(self.config(), cfg).unwrap();
+    }
+
     pub fn config(&self) -> PathBuf {
         self.dir.path().join("modelbrief.toml")
     }

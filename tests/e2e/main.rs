@@ -8,3 +8,7 @@ mod common;
 mod config_errors;
 mod ingest;
 mod ingest_faults;
+mod server;
+mod smtp;
+mod subscribe;
+mod subscribers_cli;

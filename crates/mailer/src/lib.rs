@@ -4,7 +4,9 @@
 //! auto-escaping on, so a model name from the internet (`<script>…`) arrives as text; the HTML
 //! and text parts are rendered from the same [`view::BriefView`].
 
+pub mod messages;
 pub mod render;
+pub mod smtp;
 pub mod token;
 pub mod view;
 

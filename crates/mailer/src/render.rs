@@ -9,6 +9,30 @@ use std::path::{Path, PathBuf};
 const BUILTIN: &[(&str, &str)] = &[
     ("brief.html", include_str!("../../../templates/brief.html")),
     ("brief.txt", include_str!("../../../templates/brief.txt")),
+    (
+        "email/confirm.html",
+        include_str!("../../../templates/email/confirm.html"),
+    ),
+    (
+        "email/confirm.txt",
+        include_str!("../../../templates/email/confirm.txt"),
+    ),
+    (
+        "web/layout.html",
+        include_str!("../../../templates/web/layout.html"),
+    ),
+    (
+        "web/subscribe.html",
+        include_str!("../../../templates/web/subscribe.html"),
+    ),
+    (
+        "web/message.html",
+        include_str!("../../../templates/web/message.html"),
+    ),
+    (
+        "web/unsubscribe.html",
+        include_str!("../../../templates/web/unsubscribe.html"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +85,8 @@ impl Renderer {
         Ok(Self { env })
     }
 
-    fn render(&self, name: &str, view: &BriefView) -> Result<String, RenderError> {
+    /// Renders any template by name (`web/subscribe.html`, `email/confirm.txt`, …).
+    pub fn render(&self, name: &str, ctx: impl serde::Serialize) -> Result<String, RenderError> {
         let err = |source| RenderError::Template {
             name: name.to_owned(),
             source,
@@ -69,7 +94,7 @@ impl Renderer {
         self.env
             .get_template(name)
             .map_err(err)?
-            .render(view)
+            .render(ctx)
             .map_err(err)
     }
 

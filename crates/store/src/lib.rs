@@ -72,6 +72,18 @@ impl Store {
         &self.path
     }
 
+    /// A trivial query, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                what: "ping",
+                source,
+            })?;
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections to finish (and the WAL to checkpoint).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -1,0 +1,93 @@
+//! `modelbrief serve`: the subscriber HTTP server, until SIGTERM/SIGINT.
+
+use crate::clock::Clock;
+use crate::config::{ConfigError, Loaded};
+use anyhow::Context;
+use modelbrief_store::Store;
+use modelbrief_web::{AppState, Mailing, WebSettings};
+use std::sync::Arc;
+
+/// Builds the web state from the configuration (shared with the daemon).
+pub fn state(
+    store: Store,
+    loaded: &Loaded,
+    env: &[(String, String)],
+    clock: Clock,
+) -> anyhow::Result<AppState> {
+    let cfg = &loaded.config;
+    let keys = cfg.tokens.keys(env)?;
+    let renderer = modelbrief_mailer::Renderer::new(cfg.brief.templates.as_deref())
+        .map_err(|e| ConfigError(format!("{:#}", anyhow::Error::from(e))))?;
+    let from = modelbrief_mailer::messages::mailbox(&cfg.mail.from)
+        .map_err(|e| ConfigError(format!("[mail] from: {e}")))?;
+    let settings = WebSettings {
+        base_url: cfg.web.base_url.clone(),
+        record_ip: cfg.web.record_ip,
+        trust_forwarded_for: cfg.web.trust_forwarded_for,
+        consent_text: cfg.consent.text.clone(),
+        consent_version: cfg.consent.version.clone(),
+        subscribe_per_ip_per_minute: cfg.web.subscribe_per_ip_per_minute,
+        confirmations_per_address_per_hour: cfg.web.confirmations_per_address_per_hour,
+        confirm_ttl_days: (cfg.tokens.confirm_ttl.as_secs() / 86400).max(1) as i64,
+    };
+    let mailing = Mailing {
+        smtp: cfg.smtp.settings(env),
+        from,
+        postal_address: cfg.mail.postal_address.clone(),
+    };
+    Ok(AppState::new(
+        store,
+        keys,
+        Arc::new(renderer),
+        mailing,
+        settings,
+        Arc::new(move || clock.now()),
+    ))
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+pub async fn run(loaded: &Loaded, env: &[(String, String)], clock: Clock) -> anyhow::Result<()> {
+    let store = Store::open(&loaded.config.database.path)
+        .await
+        .context("opening the database")?;
+    let state = state(store.clone(), loaded, env, clock)?;
+    let listener = tokio::net::TcpListener::bind(&loaded.config.web.listen)
+        .await
+        .map_err(|e| {
+            ConfigError(format!(
+                "[web] listen = {:?}: cannot listen: {e}",
+                loaded.config.web.listen
+            ))
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(listen = %addr, base_url = %loaded.config.web.base_url, "serving");
+    // Tests and scripts read the bound address (port 0 picks a free one) from this line.
+    println!("listening on http://{addr}");
+    modelbrief_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("HTTP server")?;
+    store.close().await;
+    tracing::info!("server stopped");
+    Ok(())
+}

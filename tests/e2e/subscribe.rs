@@ -1,0 +1,467 @@
+//! Subscribing, confirming and leaving, over real HTTP against `modelbrief serve`, with the
+//! confirmation mail read back from a real SMTP server.
+
+use crate::common::App;
+use crate::server::{Served, free_port};
+use crate::smtp::SmtpServer;
+use modelbrief_mailer::{Purpose, TokenKeys};
+use serde_json::Value;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+pub fn keys() -> TokenKeys {
+    TokenKeys::new(
+        secrecy::SecretString::from(SECRET.to_owned()),
+        vec![],
+        7 * 86400,
+    )
+    .unwrap()
+}
+
+pub struct Site {
+    pub app: App,
+    pub smtp: SmtpServer,
+    pub served: Served,
+    pub http: reqwest::Client,
+}
+
+/// A `serve` process on a temp database, sending mail to a real SMTP server.
+pub async fn site(per_ip_per_minute: u32) -> Site {
+    let smtp = SmtpServer::start(&[]);
+    let app = App::new(&[]);
+    let port = free_port();
+    app.append_config(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\n[mail]\nfrom = \"modelbrief <brief@example.com>\"\npostal_address = \"1 Test Street, Testville\"\n\n\
+         [web]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\nsubscribe_per_ip_per_minute = {per_ip_per_minute}\nrecord_ip = true\n",
+        smtp.port
+    ));
+    let env = vec![("MODELBRIEF__TOKENS__SECRET".to_owned(), SECRET.to_owned())];
+    let served = Served::start(&app.config(), None, &env);
+    let app = app.with_env("MODELBRIEF__TOKENS__SECRET", SECRET);
+    Site {
+        app,
+        smtp,
+        served,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+impl Site {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.served.base)
+    }
+
+    pub async fn subscribe_form(&self, body: String) -> (u16, String) {
+        let r = self
+            .http
+            .post(self.url("/subscribe"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn subscribers(&self) -> Vec<Value> {
+        let out = self
+            .app
+            .run(
+                "2026-07-07T09:00:00Z",
+                &["subscribers", "list", "--format", "json"],
+            )
+            .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub async fn export(&self) -> Vec<Value> {
+        let out = self
+            .app
+            .run(
+                "2026-07-07T09:00:00Z",
+                &["subscribers", "export", "--format", "json"],
+            )
+            .await;
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub async fn one_click(&self, token: &str) -> u16 {
+        self.http
+            .post(format!("{}?token={token}", self.url("/unsubscribe")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+pub fn form(email: &str, consent: bool, website: &str) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    s.append_pair("email", email);
+    if consent {
+        s.append_pair("consent", "yes");
+    }
+    s.append_pair("website", website);
+    s.finish()
+}
+
+fn text_part(raw: &[u8]) -> String {
+    let msg = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a MIME message");
+    assert!(
+        msg.body_html(0).is_some(),
+        "the confirmation mail has an HTML part"
+    );
+    msg.body_text(0).expect("a text part").into_owned()
+}
+
+#[tokio::test]
+async fn a_visitor_subscribes_confirms_by_mail_and_leaves_with_one_click() {
+    let s = site(100).await;
+    let page = s
+        .http
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("name=\"email\"")
+            && page.contains("name=\"consent\"")
+            && page.contains("name=\"website\"")
+    );
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+
+    let (status, body) = s
+        .subscribe_form(form("Ada.Lovelace@Example.org", true, ""))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Check your inbox"));
+    let subs = s.subscribers().await;
+    assert_eq!(
+        (subs[0]["email"].as_str(), subs[0]["status"].as_str()),
+        (Some("Ada.Lovelace@example.org"), Some("pending"))
+    );
+    assert!(subs[0]["created_at"].is_string());
+
+    let mails = s.smtp.wait_for(1).await;
+    assert_eq!(mails.len(), 1);
+    let text = text_part(&mails[0]);
+    let link = regex::Regex::new(r"http://\S+/confirm\?token=\S+")
+        .unwrap()
+        .find(&text)
+        .expect("a confirm link")
+        .as_str()
+        .to_owned();
+    let r = s.http.get(&link).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("You’re subscribed"));
+    // Following the link twice is harmless.
+    assert_eq!(s.http.get(&link).send().await.unwrap().status(), 200);
+    assert_eq!(s.subscribers().await[0]["status"], "confirmed");
+
+    // The operator can prove when and how consent was given.
+    let export = s.export().await;
+    let consent = export[0]["consent"].as_array().unwrap();
+    assert_eq!(consent.len(), 2, "{consent:?}");
+    assert_eq!(
+        (
+            consent[0]["to_status"].as_str(),
+            consent[0]["method"].as_str()
+        ),
+        (Some("pending"), Some("web_form"))
+    );
+    assert!(
+        consent[0]["consent_text"]
+            .as_str()
+            .unwrap()
+            .contains("unsubscribe at any time")
+    );
+    assert_eq!(consent[0]["consent_version"], "2026-11-01");
+    assert_eq!(
+        consent[0]["ip"], "127.0.0.1",
+        "record_ip is on in this config"
+    );
+    assert_eq!(
+        (
+            consent[1]["to_status"].as_str(),
+            consent[1]["method"].as_str()
+        ),
+        (Some("confirmed"), Some("confirmation_link"))
+    );
+
+    // One-click unsubscribe: a GET changes nothing; the RFC 8058 POST does, once.
+    let id = subs[0]["id"].as_i64().unwrap();
+    let token = keys().sign(Purpose::Unsubscribe, id, 0);
+    let get = s
+        .http
+        .get(format!("{}?token={token}", s.url("/unsubscribe")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 200);
+    assert!(
+        get.text()
+            .await
+            .unwrap()
+            .contains("<button type=\"submit\">Unsubscribe</button>")
+    );
+    assert_eq!(s.subscribers().await[0]["status"], "confirmed");
+    assert_eq!(s.one_click(&token).await, 200);
+    assert_eq!(s.subscribers().await[0]["status"], "unsubscribed");
+    assert_eq!(s.one_click(&token).await, 200, "a second POST is harmless");
+    let consent = s.export().await[0]["consent"].as_array().unwrap().clone();
+    assert_eq!(consent.len(), 3);
+    assert_eq!(
+        (
+            consent[2]["to_status"].as_str(),
+            consent[2]["method"].as_str()
+        ),
+        (Some("unsubscribed"), Some("one_click"))
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
+    let s = site(1000).await;
+    let long = format!("{}@example.com", "a".repeat(300));
+    let corpus = [
+        "victim@example.com\r\nBcc: everyone@example.com",
+        "victim@example.com%0d%0aBcc:x@example.com",
+        &long,
+        "p\u{0430}ypal@example.com",
+        "user@exa\u{202e}moc.com",
+        "not-an-address",
+        "user@localhost",
+        "",
+    ];
+    for email in corpus {
+        let (status, body) = s.subscribe_form(form(email, true, "")).await;
+        assert_eq!(status, 400, "{email:?}: {body}");
+        assert!(body.contains("class=\"error\""), "{email:?} gets a message");
+    }
+    let (status, body) = s.subscribe_form(form("ok@example.com", false, "")).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("tick the box"));
+    let (status, _) = s
+        .subscribe_form(form("ok@example.com", true, "http://spam.example"))
+        .await;
+    assert_eq!(status, 400, "a filled honeypot is refused");
+    let big = s
+        .http
+        .post(s.url("/subscribe"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=".to_owned() + &"a".repeat(40_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), 413);
+    let json = s
+        .http
+        .post(s.url("/subscribe"))
+        .header("content-type", "application/json")
+        .body(r#"{"email":"bad","consent":"yes"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 400);
+    let v: Value = serde_json::from_str(&json.text().await.unwrap()).unwrap();
+    assert_eq!(v["status"], "invalid");
+    assert!(s.subscribers().await.is_empty(), "no state change");
+    assert!(s.smtp.messages().is_empty(), "no mail sent");
+
+    // Tokens: forged, truncated, cross-purpose, expired.
+    let (status, _) = s.subscribe_form(form("real@example.com", true, "")).await;
+    assert_eq!(status, 200);
+    let id = s.subscribers().await[0]["id"].as_i64().unwrap();
+    let k = keys();
+    let forged = TokenKeys::new(
+        secrecy::SecretString::from("another-secret-another-secret-another".to_owned()),
+        vec![],
+        1,
+    )
+    .unwrap()
+    .sign(Purpose::Confirm, id, chrono_now());
+    let good_unsub = k.sign(Purpose::Unsubscribe, id, 0);
+    for (path, token) in [
+        ("/confirm", forged.clone()),
+        ("/confirm", good_unsub[..good_unsub.len() - 4].to_owned()),
+        ("/confirm", good_unsub.clone()), // an unsubscribe token cannot confirm
+        ("/confirm", "x".repeat(5000)),
+    ] {
+        let r = s
+            .http
+            .get(format!("{}?token={token}", s.url(path)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path} {token}");
+        assert!(r.text().await.unwrap().contains("This link is not valid"));
+    }
+    let confirm_as_unsub = k.sign(Purpose::Confirm, id, chrono_now());
+    assert_eq!(
+        s.one_click(&confirm_as_unsub).await,
+        400,
+        "a confirm token cannot unsubscribe"
+    );
+    assert_eq!(s.one_click(&forged).await, 400);
+    // An unknown subscriber's valid-looking token gets the same answer as a real one.
+    assert_eq!(
+        s.one_click(&k.sign(Purpose::Unsubscribe, 999_999, 0)).await,
+        200
+    );
+    assert_eq!(
+        s.subscribers().await[0]["status"],
+        "pending",
+        "nothing changed"
+    );
+
+    let expired = k.sign(Purpose::Confirm, id, chrono_now() - 8 * 86400);
+    let r = s
+        .http
+        .get(format!("{}?token={expired}", s.url("/confirm")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Send me a new confirmation link"));
+    assert_eq!(s.subscribers().await[0]["status"], "pending");
+    let before = s.smtp.messages().len();
+    let r = s
+        .http
+        .post(format!("{}?token={expired}", s.url("/confirm/resend")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        s.smtp.wait_for(before + 1).await.len(),
+        before + 1,
+        "a fresh link is mailed"
+    );
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[tokio::test]
+async fn the_answer_never_reveals_whether_an_address_is_subscribed() {
+    let s = site(1000).await;
+    let (_, first) = s.subscribe_form(form("known@example.com", true, "")).await;
+    let id = s.subscribers().await[0]["id"].as_i64().unwrap();
+    let r = s
+        .http
+        .get(format!(
+            "{}?token={}",
+            s.url("/confirm"),
+            keys().sign(Purpose::Confirm, id, chrono_now())
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, again) = s.subscribe_form(form("known@example.com", true, "")).await;
+    let (_, fresh) = s
+        .subscribe_form(form("unknown@example.com", true, ""))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(first, again);
+    assert_eq!(again, fresh);
+}
+
+#[tokio::test]
+async fn repeated_requests_do_not_spam_an_address_or_flood_from_one_ip() {
+    let s = site(5).await;
+    let mut codes = Vec::new();
+    for _ in 0..8 {
+        codes.push(
+            s.subscribe_form(form("spam-me@example.com", true, ""))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(
+        codes.iter().filter(|c| **c == 429).count(),
+        3,
+        "5 per minute per IP: {codes:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        s.smtp.messages().len(),
+        3,
+        "at most 3 confirmation mails per address per hour"
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_parallel_requests_on_one_address_leave_a_consistent_state_and_ledger() {
+    let s = site(100_000).await;
+    assert_eq!(
+        s.subscribe_form(form("race@example.com", true, "")).await.0,
+        200
+    );
+    let id = s.subscribers().await[0]["id"].as_i64().unwrap();
+    let token = keys().sign(Purpose::Unsubscribe, id, 0);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let http = s.http.clone();
+        let (sub, unsub) = (
+            s.url("/subscribe"),
+            format!("{}?token={token}", s.url("/unsubscribe")),
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = if i % 2 == 0 {
+                http.post(sub)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form("race@example.com", true, ""))
+                    .send()
+                    .await
+            } else {
+                http.post(unsub)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("List-Unsubscribe=One-Click")
+                    .send()
+                    .await
+            };
+            r.unwrap().status().as_u16()
+        }));
+    }
+    for t in tasks {
+        let code = t.await.unwrap();
+        assert!(code == 200 || code == 503, "{code}");
+    }
+    let subs = s.subscribers().await;
+    assert_eq!(subs.len(), 1, "one row for one address");
+    let export = s.export().await;
+    let ledger = export[0]["consent"].as_array().unwrap();
+    // The ledger is a complete chain: every change starts where the previous one ended, and
+    // the last one is the current state.
+    for pair in ledger.windows(2) {
+        assert_eq!(pair[1]["from_status"], pair[0]["to_status"], "{ledger:?}");
+    }
+    assert_eq!(ledger.last().unwrap()["to_status"], subs[0]["status"]);
+    assert!(ledger.len() >= 2);
+}
