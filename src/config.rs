@@ -53,6 +53,57 @@ pub struct Config {
     pub tokens: TokensConfig,
     #[serde(default)]
     pub consent: ConsentConfig,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+}
+
+/// `[delivery]`: how the weekly send runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// SMTP connections (one worker each).
+    pub connections: usize,
+    /// Deliveries claimed at a time per worker (the most that can be left in doubt by a crash).
+    pub batch: usize,
+    /// Relay limits; 0 = none.
+    pub per_second: u32,
+    pub per_hour: u32,
+    /// Attempts per delivery before it counts as failed for good.
+    pub max_attempts: i64,
+    #[serde(with = "humantime_serde")]
+    pub retry_base: Duration,
+    #[serde(with = "humantime_serde")]
+    pub retry_max: Duration,
+    /// How long one run keeps retrying transient failures before leaving them to the next run.
+    #[serde(with = "humantime_serde")]
+    pub retry_window: Duration,
+    /// Hard bounces before a subscriber is suppressed.
+    pub bounce_threshold: i64,
+    /// The send pauses when bounces + failures for good exceed this share of the list…
+    pub error_budget_pct: f64,
+    /// …or this many, whichever is smaller.
+    pub error_budget_max: i64,
+    /// The pre-send check refuses larger messages.
+    pub max_message_bytes: usize,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            connections: 4,
+            batch: 8,
+            per_second: 0,
+            per_hour: 0,
+            max_attempts: 5,
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(300),
+            retry_window: Duration::from_secs(900),
+            bounce_threshold: 1,
+            error_budget_pct: 5.0,
+            error_budget_max: 500,
+            max_message_bytes: 500_000,
+        }
+    }
 }
 
 /// `[smtp]`: the relay. The password comes only from `MODELBRIEF__SMTP__PASSWORD`.
@@ -106,6 +157,86 @@ impl SmtpConfig {
 pub struct MailConfig {
     pub from: String,
     pub postal_address: String,
+    /// `List-Id` value inside `<>`; default `brief.<from domain>`.
+    pub list_id: Option<String>,
+    /// An optional `mailto:` for `List-Unsubscribe`, e.g. `mailto:unsubscribe@example.com`.
+    pub unsubscribe_mailto: Option<String>,
+    pub dkim: Option<DkimConfig>,
+}
+
+/// `[mail.dkim]`: the key from `private_key_path` or `MODELBRIEF__MAIL__DKIM_PRIVATE_KEY`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimConfig {
+    pub selector: String,
+    pub domain: String,
+    /// `rsa` (PKCS#1 PEM) or `ed25519` (base64 of the 32-byte seed).
+    #[serde(default = "rsa")]
+    pub algorithm: String,
+    pub private_key_path: Option<PathBuf>,
+}
+
+fn rsa() -> String {
+    "rsa".into()
+}
+
+impl DkimConfig {
+    pub fn load(
+        &self,
+        env: &[(String, String)],
+    ) -> Result<modelbrief_mailer::messages::Dkim, ConfigError> {
+        use lettre::message::dkim::{
+            DkimCanonicalization, DkimCanonicalizationType, DkimSigningAlgorithm, DkimSigningKey,
+        };
+        let key = match env
+            .iter()
+            .find(|(k, _)| k == "MODELBRIEF__MAIL__DKIM_PRIVATE_KEY")
+        {
+            Some((_, v)) => v.clone(),
+            None => {
+                let path = self.private_key_path.as_ref().ok_or_else(|| {
+                    ConfigError(
+                        "[mail.dkim] needs private_key_path or MODELBRIEF__MAIL__DKIM_PRIVATE_KEY"
+                            .into(),
+                    )
+                })?;
+                std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!(
+                        "[mail.dkim] private_key_path {}: {e}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
+        let algorithm = match self.algorithm.as_str() {
+            "rsa" => DkimSigningAlgorithm::Rsa,
+            "ed25519" => DkimSigningAlgorithm::Ed25519,
+            other => {
+                return Err(ConfigError(format!(
+                    "[mail.dkim] algorithm {other:?}: use rsa or ed25519"
+                )));
+            }
+        };
+        let key = DkimSigningKey::new(key.trim(), algorithm)
+            .map_err(|e| ConfigError(format!("[mail.dkim] the private key cannot be read: {e}")))?;
+        let headers = modelbrief_mailer::messages::SIGNED_HEADERS
+            .iter()
+            .map(|h| lettre::message::header::HeaderName::new_from_ascii_str(h))
+            .collect();
+        let canon = DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        };
+        Ok(modelbrief_mailer::messages::Dkim {
+            config: lettre::message::dkim::DkimConfig::new(
+                self.selector.clone(),
+                self.domain.clone(),
+                key,
+                headers,
+                canon,
+            ),
+        })
+    }
 }
 
 impl Default for MailConfig {
@@ -113,6 +244,9 @@ impl Default for MailConfig {
         Self {
             from: "modelbrief <brief@example.com>".into(),
             postal_address: "modelbrief, 1 Example Street, Example City".into(),
+            list_id: None,
+            unsubscribe_mailto: None,
+            dkim: None,
         }
     }
 }
@@ -484,6 +618,8 @@ pub struct Loaded {
     pub sources: Vec<SourceSpec>,
     /// Lowercased source spelling → `key` or `key:variant`.
     pub aliases: BTreeMap<String, String>,
+    /// The process environment (secrets are read from here where needed).
+    pub env: Vec<(String, String)>,
 }
 
 /// 1-based line and column of a byte offset.
@@ -531,7 +667,8 @@ fn source_key_line(text: &str, index: usize, key: &str) -> Option<usize> {
 /// Environment variables that hold secrets: read where needed, never merged into the config.
 fn is_secret(path: &[String]) -> bool {
     matches!(path, [a, b] if (a == "smtp" && b == "password")
-        || (a == "tokens" && (b == "secret" || b == "previous_secrets")))
+        || (a == "tokens" && (b == "secret" || b == "previous_secrets"))
+        || (a == "mail" && b == "dkim_private_key"))
 }
 
 /// Applies `MODELBRIEF__A__B=value` overrides to a TOML table. Returns the names applied.
@@ -703,10 +840,19 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         Some(file) => load_aliases(&base.join(file))?,
         None => BTreeMap::new(),
     };
+    if let Some(t) = &config.brief.templates {
+        config.brief.templates = Some(base.join(t));
+    }
+    if let Some(d) = config.mail.dkim.as_mut()
+        && let Some(p) = &d.private_key_path
+    {
+        d.private_key_path = Some(base.join(p));
+    }
     Ok(Loaded {
         config,
         sources,
         aliases,
+        env: env.to_vec(),
     })
 }
 

@@ -6,6 +6,8 @@ mod brief;
 mod clock;
 mod config;
 mod ingest;
+mod lock;
+mod send;
 mod serve;
 mod subscribers;
 
@@ -67,6 +69,23 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Create the week's edition (once) and deliver it to every confirmed subscriber.
+    Send {
+        /// The ISO week (e.g. 2026-W28); default: the week ending at --now.
+        #[arg(long, value_parser = parse_week)]
+        week: Option<IsoWeek>,
+        /// Check and count, send nothing, create nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send again the deliveries left in doubt by a crash (they may arrive twice).
+        #[arg(long)]
+        resend_in_doubt: bool,
+        /// Write `.eml` files to this folder instead of using SMTP.
+        #[arg(long, value_name = "DIR")]
+        outbox: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Serve the subscribe / confirm / unsubscribe pages on `[web] listen`.
     Serve,
@@ -193,6 +212,49 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 loaded.sources.len()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Send {
+            week,
+            dry_run,
+            resend_in_doubt,
+            outbox,
+            format,
+        } => {
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let _lock = lock::exclusive(&loaded.config.database.path, "send")?;
+            let transport = match outbox {
+                Some(dir) => modelbrief_mailer::transport::Transport::Outbox(dir),
+                None => {
+                    modelbrief_mailer::transport::Transport::Smtp(loaded.config.smtp.settings(&env))
+                }
+            };
+            let summary = send::run(
+                &store,
+                &loaded,
+                clock,
+                send::Options {
+                    week,
+                    dry_run,
+                    resend_in_doubt,
+                    transport,
+                    progress: std::io::stderr().is_terminal(),
+                },
+            )
+            .await?;
+            store.close().await;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+                Format::Text => println!("{}", summary.line()),
+            }
+            Ok(if summary.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Serve => {
             serve::run(&loaded, &env, clock).await?;

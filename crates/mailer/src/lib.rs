@@ -8,6 +8,7 @@ pub mod messages;
 pub mod render;
 pub mod smtp;
 pub mod token;
+pub mod transport;
 pub mod view;
 
 pub use render::{RenderError, Renderer};

@@ -65,3 +65,258 @@ pub fn build(parts: Parts<'_>) -> Result<Outgoing, BuildError> {
         message_id: parts.message_id,
     })
 }
+
+/// The placeholder rendered into the brief where each subscriber's unsubscribe URL goes. The
+/// HTML template inserts it unescaped (`|safe`), and [`BriefMessage::for_subscriber`] puts the
+/// HTML-escaped URL in its place.
+pub const UNSUBSCRIBE_PLACEHOLDER: &str = "https://unsubscribe.invalid/__MODELBRIEF_UNSUBSCRIBE__";
+
+/// DKIM signing settings.
+pub struct Dkim {
+    pub config: lettre::message::dkim::DkimConfig,
+}
+
+/// One edition's message, rendered once and personalised per subscriber.
+pub struct BriefMessage {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub from: Mailbox,
+    /// `List-Id`, e.g. `modelbrief <brief.example.com>`.
+    pub list_id: String,
+    /// The domain used in Message-IDs.
+    pub host: String,
+    pub week: String,
+    /// An optional `mailto:` for List-Unsubscribe.
+    pub unsubscribe_mailto: Option<String>,
+    pub dkim: Option<Dkim>,
+}
+
+impl BriefMessage {
+    /// The message for one subscriber: their unsubscribe URL in the body and the headers, a
+    /// stable Message-ID (the same on every retry), DKIM-signed when configured.
+    pub fn for_subscriber(
+        &self,
+        subscriber_id: i64,
+        email: &str,
+        unsubscribe_url: &str,
+        date: std::time::SystemTime,
+    ) -> Result<Outgoing, BuildError> {
+        let to = mailbox(email)?;
+        let message_id = format!("<{}.{subscriber_id}@{}>", self.week, self.host);
+        let list_unsubscribe = match &self.unsubscribe_mailto {
+            Some(m) => format!("<{unsubscribe_url}>, <{m}>"),
+            None => format!("<{unsubscribe_url}>"),
+        };
+        let raw = |name: &str, value: String| {
+            header::HeaderValue::new(
+                header::HeaderName::new_from_ascii_str(name_static(name)),
+                value,
+            )
+        };
+        let mut message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(self.subject.clone())
+            .message_id(Some(message_id.clone()))
+            .date(date)
+            .raw_header(raw("List-Unsubscribe", list_unsubscribe))
+            .raw_header(raw(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".to_owned(),
+            ))
+            .raw_header(raw("List-Id", self.list_id.clone()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(
+                        self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url),
+                    ))
+                    .singlepart(SinglePart::html(self.html.replace(
+                        UNSUBSCRIBE_PLACEHOLDER,
+                        &escape_attribute(unsubscribe_url),
+                    ))),
+            )
+            .map_err(BuildError::Message)?;
+        if let Some(d) = &self.dkim {
+            message.sign(&d.config);
+        }
+        Ok(Outgoing {
+            envelope: message.envelope().clone(),
+            raw: message.formatted(),
+            message_id,
+        })
+    }
+}
+
+/// Escapes a URL for a double-quoted HTML attribute (and leaves `/` alone, so the link stays
+/// readable in the source).
+fn escape_attribute(url: &str) -> String {
+    url.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\'', "&#39;")
+}
+
+fn name_static(name: &str) -> &'static str {
+    match name {
+        "List-Unsubscribe" => "List-Unsubscribe",
+        "List-Unsubscribe-Post" => "List-Unsubscribe-Post",
+        _ => "List-Id",
+    }
+}
+
+/// The headers the bulk-sender rules need, as DKIM must cover them.
+pub const SIGNED_HEADERS: &[&str] = &[
+    "From",
+    "Subject",
+    "To",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "List-Id",
+];
+
+/// The pre-send check: the message carries every header a bulk sender needs, a visible
+/// unsubscribe link and the postal address, a DKIM signature when one is configured, and is not
+/// too large. Returns what is wrong.
+pub fn check(
+    out: &Outgoing,
+    unsubscribe_url: &str,
+    postal_address: &str,
+    dkim: bool,
+    max_bytes: usize,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let text = String::from_utf8_lossy(&out.raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let has = |name: &str| {
+        head.lines().any(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+    };
+    for h in [
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+        "List-Id",
+        "Message-ID",
+        "Date",
+        "From",
+        "To",
+        "Subject",
+    ] {
+        if !has(h) {
+            problems.push(format!("missing header {h}"));
+        }
+    }
+    if !head.contains("List-Unsubscribe: <https://") && !head.contains("List-Unsubscribe: <http://")
+    {
+        problems.push("List-Unsubscribe has no http(s) URL".into());
+    }
+    if !head.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click") {
+        problems.push("List-Unsubscribe-Post is not `List-Unsubscribe=One-Click`".into());
+    }
+    if dkim {
+        let sig = head.to_ascii_lowercase();
+        if !sig.contains("dkim-signature:") {
+            problems.push("missing DKIM-Signature".into());
+        } else if !sig.contains("list-unsubscribe") {
+            problems.push("the DKIM signature does not cover List-Unsubscribe".into());
+        }
+    }
+    // Bodies are quoted-printable or base64; look for the link in the decoded parts.
+    let decoded = decoded_bodies(&out.raw);
+    if !decoded.iter().all(|b| b.contains(unsubscribe_url)) || decoded.len() < 2 {
+        problems.push("the body lacks a visible unsubscribe link in both parts".into());
+    }
+    if !decoded.iter().all(|b| b.contains(postal_address)) {
+        problems.push("the body lacks the postal address".into());
+    }
+    let _ = body;
+    if out.raw.len() > max_bytes {
+        problems.push(format!(
+            "the message is {} bytes, over the {max_bytes}-byte limit",
+            out.raw.len()
+        ));
+    }
+    problems
+}
+
+/// The decoded text of each part (text and HTML).
+fn decoded_bodies(raw: &[u8]) -> Vec<String> {
+    let Some(msg) = mail_parser::MessageParser::default().parse(raw) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(t) = msg.body_text(0) {
+        out.push(t.into_owned());
+    }
+    if let Some(h) = msg.body_html(0) {
+        out.push(h.into_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brief() -> BriefMessage {
+        BriefMessage {
+            subject: "modelbrief 2026-W28: 1 new model".into(),
+            html: format!(
+                "<p>Hi &amp; welcome</p><a href=\"{UNSUBSCRIBE_PLACEHOLDER}\">Unsubscribe</a><p>1 Test Street</p>"
+            ),
+            text: format!("Hi\nUnsubscribe: {UNSUBSCRIBE_PLACEHOLDER}\n1 Test Street\n"),
+            from: mailbox("modelbrief <brief@example.com>").unwrap(),
+            list_id: "modelbrief <brief.example.com>".into(),
+            host: "example.com".into(),
+            week: "2026-W28".into(),
+            unsubscribe_mailto: Some("mailto:unsubscribe@example.com".into()),
+            dkim: None,
+        }
+    }
+
+    #[test]
+    fn each_message_carries_the_bulk_sender_headers_and_its_own_unsubscribe_link() {
+        let url = "https://brief.example.com/unsubscribe?token=abc.def";
+        let out = brief()
+            .for_subscriber(7, "ada@example.com", url, std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        let raw = String::from_utf8(out.raw.clone())
+            .unwrap()
+            .replace("\r\n ", " ");
+        assert!(raw.contains("List-Unsubscribe: <https://brief.example.com/unsubscribe?token=abc.def>, <mailto:unsubscribe@example.com>"), "{raw}");
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(raw.contains("List-Id: modelbrief <brief.example.com>"));
+        assert_eq!(out.message_id, "<2026-W28.7@example.com>");
+        assert_eq!(
+            check(&out, url, "1 Test Street", false, 100_000),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn the_pre_send_check_names_what_is_missing() {
+        let mut b = brief();
+        b.text = "no link here".into();
+        let url = "https://brief.example.com/unsubscribe?token=x";
+        let out = b
+            .for_subscriber(1, "a@example.com", url, std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        let problems = check(&out, url, "1 Test Street", true, 100);
+        assert!(
+            problems.iter().any(|p| p.contains("unsubscribe link")),
+            "{problems:?}"
+        );
+        assert!(problems.iter().any(|p| p.contains("postal address")));
+        assert!(problems.iter().any(|p| p.contains("DKIM")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("over the 100-byte limit"))
+        );
+    }
+}

@@ -28,6 +28,12 @@ pub struct BriefView {
     pub context_changes: Vec<ContextView>,
     pub notices: Vec<String>,
     pub sources: Vec<SourceView>,
+    /// The subscriber's unsubscribe link (mail only).
+    pub unsubscribe_url: Option<String>,
+    /// The sender's postal address (mail only).
+    pub postal_address: Option<String>,
+    /// The web version of this edition ("view in browser").
+    pub web_url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -329,6 +335,9 @@ impl BriefView {
             context_changes,
             notices: e.notices.iter().map(|n| n.text.clone()).collect(),
             sources,
+            unsubscribe_url: None,
+            postal_address: None,
+            web_url: None,
         }
     }
 }

@@ -7,10 +7,12 @@
 //!   through those pulls, so a failed or quarantined pull can never be diffed against.
 //! - Row types stay here; callers get domain types.
 
+mod deliveries;
 mod error;
 mod pulls;
 mod subscribers;
 
+pub use deliveries::{Claim, Counts, EditionRow, NewEdition, Outcome};
 pub use error::StoreError;
 pub use pulls::{NewPull, PullResult, PullRow, PullStatus, SnapshotRef};
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
