@@ -199,7 +199,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let clock = cli.now.map_or(Clock::System, Clock::Fixed);
+    let clock = cli.now.map_or(Clock::System, Clock::replayed);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let loaded = config::load(&cli.config, &env)?;
     match cli.command {
@@ -294,7 +294,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     format!("opening the database named in {}", cli.config.display())
                 })?;
             let started = std::time::Instant::now();
-            let (label, window) = brief::window(week, clock.now(), &loaded);
+            let (label, window) = brief::window(week, clock.anchor(), &loaded);
             let edition = brief::compute(&store, &loaded, &label, window).await?;
             store.close().await;
             let computed_ms = started.elapsed().as_millis() as u64;
@@ -358,7 +358,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 fetcher: &fetcher,
                 config: &loaded,
                 policy: loaded.config.quarantine.policy(),
-                now: clock.now(),
+                now: clock.anchor(),
                 accept_mass_change,
             };
             let started = std::time::Instant::now();

@@ -46,11 +46,9 @@ impl Summary {
         if self.dry_run {
             return true;
         }
-        self.failed == 0
-            && self.bounced == 0
-            && self.in_doubt == 0
-            && self.paused.is_none()
-            && self.pending == 0
+        // A hard bounce is a normal outcome of a send (the address is suppressed); a failure,
+        // a delivery in doubt, a pause or anything left unsent needs the operator.
+        self.failed == 0 && self.in_doubt == 0 && self.paused.is_none() && self.pending == 0
     }
 
     pub fn line(&self) -> String {
@@ -343,7 +341,7 @@ pub async fn run(
 ) -> anyhow::Result<Summary> {
     let cfg = &loaded.config;
     let keys = cfg.tokens.keys(&loaded.env)?;
-    let (label, window) = crate::brief::window(opts.week, clock.now(), loaded);
+    let (label, window) = crate::brief::window(opts.week, clock.anchor(), loaded);
 
     // The edition's content is frozen at creation: a rerun sends exactly what the first run did.
     let existing = store.edition(&label).await?;

@@ -34,7 +34,7 @@ pub async fn add(
     let outcome = store
         .subscribe(
             &email,
-            clock.now(),
+            clock.anchor(),
             ConsentMethod::OperatorImport,
             &operator_consent(loaded),
             confirmed,
@@ -98,7 +98,7 @@ pub async fn import(
         match store
             .subscribe(
                 &email,
-                clock.now(),
+                clock.anchor(),
                 ConsentMethod::OperatorImport,
                 &operator_consent(loaded),
                 confirmed,
@@ -207,7 +207,7 @@ pub async fn list(store: &Store, status: Option<&str>, json: bool) -> anyhow::Re
 /// `remove EMAIL`: erasure; only a suppression hash stays.
 pub async fn remove(store: &Store, clock: Clock, raw: &str) -> anyhow::Result<String> {
     let email = parse_email(raw)?;
-    Ok(if store.erase(&email, clock.now()).await? {
+    Ok(if store.erase(&email, clock.anchor()).await? {
         format!("{email}: erased (a hash is kept so it is never re-added by accident)")
     } else {
         format!("{email}: not on the list (a hash is kept so it is never added)")

@@ -245,6 +245,20 @@ impl App {
             .unwrap()
     }
 
+    /// Starts `modelbrief --config <this> --now <now> <args>` without waiting for it.
+    pub fn spawn(&self, now: &str, args: &[&str]) -> std::process::Child {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_modelbrief"));
+        cmd.arg("--config")
+            .arg(self.config())
+            .arg("--now")
+            .arg(now)
+            .args(args);
+        cmd.env_remove("RUST_LOG").envs(self.env.iter().cloned());
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        cmd.spawn().unwrap()
+    }
+
     /// Runs the binary with exactly these arguments.
     pub async fn run_raw(&self, args: &[&str]) -> Output {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_modelbrief"));

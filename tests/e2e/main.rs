@@ -8,6 +8,7 @@ mod common;
 mod config_errors;
 mod ingest;
 mod ingest_faults;
+mod send;
 mod server;
 mod smtp;
 mod subscribe;
