@@ -5,6 +5,7 @@
 mod brief;
 mod clock;
 mod config;
+mod demo;
 mod ingest;
 mod lock;
 mod send;
@@ -87,6 +88,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Run the whole pipeline on bundled recorded weeks: no network, mail server or config.
+    Demo {
+        /// Where to write the database, the brief and the outbox.
+        #[arg(long, default_value = "modelbrief-demo")]
+        dir: PathBuf,
+        /// Open the brief in a browser when one is available.
+        #[arg(long)]
+        open: bool,
+    },
     /// Serve the subscribe / confirm / unsubscribe pages on `[web] listen`.
     Serve,
     /// Manage subscribers.
@@ -161,10 +171,9 @@ enum Format {
     Json,
 }
 
-fn init_logging() {
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -177,7 +186,12 @@ fn init_logging() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // The demo prints its own summary; its logs would only clutter a first look.
+    init_logging(if matches!(cli.command, Command::Demo { .. }) {
+        "warn"
+    } else {
+        "info,sqlx=warn"
+    });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -201,6 +215,38 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let clock = cli.now.map_or(Clock::System, Clock::replayed);
     let env: Vec<(String, String)> = std::env::vars().collect();
+    if let Command::Demo { dir, open } = &cli.command {
+        let out = demo::run(dir, *open).await?;
+        let shown = out.dir.display();
+        println!("modelbrief demo: three recorded weeks replayed through the real pipeline.\n");
+        println!("This week (2026-W28): {}", out.headline);
+        for l in &out.lines {
+            println!("  - {l}");
+        }
+        println!("\nFiles:");
+        println!("  {shown}/brief.html     the brief as subscribers see it (open it in a browser)");
+        println!("  {shown}/brief.txt      the plain-text part");
+        println!(
+            "  {shown}/outbox/        {} delivered .eml files, one per demo subscriber",
+            out.eml
+        );
+        println!(
+            "  {shown}/modelbrief.db  the SQLite database;  {shown}/modelbrief.toml  its config"
+        );
+        println!("\nTry next:");
+        println!(
+            "  modelbrief --config {shown}/modelbrief.toml compare claude-sonnet-5 claude-opus-4-8"
+        );
+        println!("  modelbrief --config {shown}/modelbrief.toml brief --week 2026-W27");
+        println!(
+            "  MODELBRIEF__TOKENS__SECRET={} modelbrief --config {shown}/modelbrief.toml serve   # then open http://127.0.0.1:8080/archive",
+            demo::DEMO_SECRET
+        );
+        println!(
+            "  modelbrief ingest    # the live sources in config/modelbrief.toml (needs the network)"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let loaded = config::load(&cli.config, &env)?;
     match cli.command {
         Command::Config {
@@ -256,6 +302,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Demo { .. } => unreachable!("handled before the configuration is loaded"),
         Command::Serve => {
             serve::run(&loaded, &env, clock).await?;
             Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ mod brief_2025;
 mod brief_render;
 mod common;
 mod config_errors;
+mod demo;
 mod ingest;
 mod ingest_faults;
 mod send;
