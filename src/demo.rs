@@ -14,8 +14,11 @@ use modelbrief_store::{ConsentRecord, Store};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The recorded weeks, oldest first: (date, openrouter, litellm, livebench).
-const WEEKS: &[(&str, &[u8], &[u8], &[u8])] = &[
+/// One recorded week: (date, openrouter, litellm, livebench), gzipped.
+type Week = (&'static str, &'static [u8], &'static [u8], &'static [u8]);
+
+/// The recorded weeks, oldest first.
+const WEEKS: &[Week] = &[
     (
         "2026-06-22",
         include_bytes!("../demo/openrouter-2026-06-22.json.gz"),
