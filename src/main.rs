@@ -4,6 +4,7 @@
 
 mod brief;
 mod clock;
+mod compare;
 mod config;
 mod demo;
 mod ingest;
@@ -87,6 +88,13 @@ enum Command {
         outbox: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Head-to-head of two models from the latest snapshots.
+    Compare {
+        a: String,
+        b: String,
+        #[arg(long, value_enum, default_value_t = BriefFormat::Text)]
+        format: BriefFormat,
     },
     /// Run the whole pipeline on bundled recorded weeks: no network, mail server or config.
     Demo {
@@ -301,6 +309,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Compare { a, b, format } => {
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let card = compare::run(&store, &loaded, &a, &b).await?;
+            store.close().await;
+            match format {
+                BriefFormat::Json => println!("{}", serde_json::to_string_pretty(&card)?),
+                BriefFormat::Text => print!("{}", compare::text(&card)),
+                BriefFormat::Html => {
+                    let renderer =
+                        modelbrief_mailer::Renderer::new(loaded.config.brief.templates.as_deref())?;
+                    print!("{}", renderer.render("compare.html", &card)?);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo { .. } => unreachable!("handled before the configuration is loaded"),
         Command::Serve => {

@@ -5,6 +5,7 @@ mod brief;
 mod brief_2025;
 mod brief_render;
 mod common;
+mod compare;
 mod config_errors;
 mod demo;
 mod ingest;

@@ -10,6 +10,7 @@
 //! confidence intervals are not significant, and removals need N consecutive healthy pulls.
 
 mod categories;
+pub mod compare;
 mod edition;
 mod models;
 mod prices;

@@ -10,6 +10,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("brief.html", include_str!("../../../templates/brief.html")),
     ("brief.txt", include_str!("../../../templates/brief.txt")),
     (
+        "compare.html",
+        include_str!("../../../templates/compare.html"),
+    ),
+    (
         "email/confirm.html",
         include_str!("../../../templates/email/confirm.html"),
     ),

@@ -473,3 +473,16 @@ fn pull_row(r: &sqlx::sqlite::SqliteRow) -> PullRow {
         notices: serde_json::from_str(r.get::<&str, _>(8)).unwrap_or_default(),
     }
 }
+
+impl Store {
+    /// Every spelling that resolved to a key: model names and source ids, with the key.
+    pub async fn model_spellings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, key FROM models UNION SELECT source_model, model_key FROM model_aliases ORDER BY 2, 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .what("list model spellings")?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}

@@ -1,0 +1,252 @@
+//! Head-to-head: two models' category scores, biggest single-benchmark gap, canonical prices,
+//! context and reasoning, from the latest snapshots, with a verdict written from the numbers.
+//! Nothing is invented: a score no source publishes is absent, and the verdict says so.
+
+use crate::categories::{OVERALL, best_scores, category_scores};
+use crate::prices::{canonical, catalogue};
+use crate::rank::{headline_benchmark, leaderboard_name};
+use crate::{Settings, SourceInput};
+use modelbrief_domain::{ModelId, ModelKey, SourceKind};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the sources say about one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    pub model: String,
+    pub name: String,
+    pub provider: Option<String>,
+    pub categories: BTreeMap<String, f64>,
+    /// Headline benchmark scores, by leaderboard name (best variant).
+    pub benchmarks: BTreeMap<String, f64>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub input_per_mtok: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub output_per_mtok: Option<Decimal>,
+    pub price_basis: Option<String>,
+    pub context: Option<u64>,
+    pub reasoning: Option<bool>,
+    /// Speed or latency where a source publishes one (none of the bundled sources does).
+    pub speed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub benchmark: String,
+    pub a: f64,
+    pub b: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub a: Profile,
+    pub b: Profile,
+    /// Categories both have: (name, a, b, a - b).
+    pub categories: Vec<(String, f64, f64, f64)>,
+    pub biggest_gap: Option<Gap>,
+    pub verdict: String,
+}
+
+/// The profile of `key` from the sources' current snapshots.
+pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> Profile {
+    let current: Vec<(&str, SourceKind, &[modelbrief_domain::Observation])> = sources
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s.name.as_str(),
+                s.kind,
+                s.current.as_ref()?.observations.as_slice(),
+            ))
+        })
+        .collect();
+    let rows: Vec<(&str, SourceKind, &modelbrief_domain::Observation)> = current
+        .iter()
+        .flat_map(|(s, k, obs)| {
+            obs.iter()
+                .filter(|o| &o.model.key == key && !o.is_alias)
+                .map(move |o| (*s, *k, o))
+        })
+        .collect();
+    let scores = best_scores(rows.iter().map(|(_, _, o)| *o));
+    let categories = category_scores(
+        &settings.categories,
+        &scores,
+        settings.overall_min_categories,
+    )
+    .remove(key.as_str())
+    .unwrap_or_default()
+    .into_iter()
+    .map(|(k, v)| (k, v.value))
+    .collect();
+    let mut benchmarks = BTreeMap::new();
+    for (source, kind, o) in &rows {
+        for s in o
+            .scores
+            .iter()
+            .filter(|s| headline_benchmark(*kind, &s.benchmark))
+        {
+            let e = benchmarks
+                .entry(leaderboard_name(source, &s.benchmark))
+                .or_insert(f64::MIN);
+            *e = e.max(s.value);
+        }
+    }
+    let cat = catalogue(current.iter().copied());
+    let base = ModelId {
+        key: key.clone(),
+        variant: None,
+    };
+    let priced = cat.get(&base).and_then(|r| canonical(r, true));
+    let ctx = cat.get(&base).and_then(|r| canonical(r, false));
+    let name_row = rows
+        .iter()
+        .find(|(_, k, o)| *k == SourceKind::Openrouter && o.model.variant.is_none())
+        .or_else(|| rows.iter().find(|(_, _, o)| o.model.variant.is_none()))
+        .or(rows.first());
+    Profile {
+        model: key.to_string(),
+        name: name_row.map_or_else(|| key.to_string(), |(_, _, o)| o.name.clone()),
+        provider: rows
+            .iter()
+            .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
+        categories,
+        benchmarks,
+        input_per_mtok: priced
+            .and_then(|l| l.obs.input_per_mtok)
+            .map(|p| p.decimal()),
+        output_per_mtok: priced
+            .and_then(|l| l.obs.output_per_mtok)
+            .map(|p| p.decimal()),
+        price_basis: priced.map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model)),
+        context: ctx.and_then(|l| l.obs.context),
+        reasoning: rows
+            .iter()
+            .filter_map(|(_, _, o)| o.reasoning)
+            .reduce(|a, b| a || b),
+        speed: None,
+    }
+}
+
+fn blended(p: &Profile) -> Option<Decimal> {
+    Some((p.input_per_mtok? + p.output_per_mtok?) / Decimal::from(2))
+}
+
+/// Compares two profiles and writes the verdict.
+pub fn compare(a: Profile, b: Profile) -> Comparison {
+    let categories: Vec<(String, f64, f64, f64)> = a
+        .categories
+        .iter()
+        .filter_map(|(k, va)| {
+            b.categories
+                .get(k)
+                .map(|vb| (k.clone(), *va, *vb, ((va - vb) * 10.0).round() / 10.0))
+        })
+        .collect();
+    let biggest_gap = a
+        .benchmarks
+        .iter()
+        .filter_map(|(k, va)| {
+            b.benchmarks.get(k).map(|vb| Gap {
+                benchmark: k.clone(),
+                a: *va,
+                b: *vb,
+            })
+        })
+        .max_by(|x, y| (x.a - x.b).abs().total_cmp(&(y.a - y.b).abs()));
+    let mut v = Vec::new();
+    let overall = categories.iter().find(|c| c.0 == OVERALL);
+    match overall {
+        Some((_, x, y, d)) if d.abs() >= 0.5 => {
+            let (w, l) = if *d > 0.0 { (&a, &b) } else { (&b, &a) };
+            v.push(format!(
+                "{} leads overall ({:.1} vs {:.1})",
+                w.name,
+                x.max(*y),
+                x.min(*y)
+            ));
+            let _ = l;
+        }
+        Some((_, x, _, _)) => v.push(format!(
+            "{} and {} are level overall ({x:.1})",
+            a.name, b.name
+        )),
+        None => v.push(
+            "No overall score covers both models, so this compares what the sources do publish"
+                .into(),
+        ),
+    }
+    let a_wins = categories
+        .iter()
+        .filter(|c| c.0 != OVERALL && c.3 > 0.0)
+        .count();
+    let b_wins = categories
+        .iter()
+        .filter(|c| c.0 != OVERALL && c.3 < 0.0)
+        .count();
+    if a_wins + b_wins > 0 {
+        v.push(format!(
+            "{} is ahead in {a_wins} of {} shared categories, {} in {b_wins}",
+            a.name,
+            categories.iter().filter(|c| c.0 != OVERALL).count(),
+            b.name
+        ));
+    }
+    if let Some(g) = &biggest_gap {
+        let (w, d) = if g.a >= g.b {
+            (&a.name, g.a - g.b)
+        } else {
+            (&b.name, g.b - g.a)
+        };
+        v.push(format!(
+            "the widest single gap is {} ({w} by {d:.1})",
+            g.benchmark
+        ));
+    }
+    match (blended(&a), blended(&b)) {
+        (Some(x), Some(y)) if x != y && !x.is_zero() && !y.is_zero() => {
+            let (cheap, dear, ratio) = if x < y {
+                (&a.name, &b.name, y / x)
+            } else {
+                (&b.name, &a.name, x / y)
+            };
+            v.push(format!(
+                "{dear} costs {} per token (mean of input and output) than {cheap}",
+                format_ratio(ratio)
+            ));
+        }
+        (Some(x), Some(y)) if x == y => v.push("they cost the same per token".into()),
+        (None, None) => v.push("neither has a listed price".into()),
+        (None, _) => v.push(format!("{} has no listed price", a.name)),
+        (_, None) => v.push(format!("{} has no listed price", b.name)),
+        _ => {}
+    }
+    if let (Some(x), Some(y)) = (a.context, b.context)
+        && x != y
+    {
+        let (big, n) = if x > y { (&a.name, x) } else { (&b.name, y) };
+        v.push(format!("{big} reads more context ({n} tokens)"));
+    }
+    let mut verdict = v.join("; ");
+    if let Some(first) = verdict.get(..1) {
+        verdict = first.to_uppercase() + &verdict[1..];
+    }
+    verdict.push('.');
+    Comparison {
+        a,
+        b,
+        categories,
+        biggest_gap,
+        verdict,
+    }
+}
+
+/// `2.5 times more`, `30% more`.
+fn format_ratio(r: Decimal) -> String {
+    let f: f64 = r.to_string().parse().unwrap_or(1.0);
+    if f >= 1.95 {
+        format!("{f:.1} times more")
+    } else {
+        format!("{:.0}% more", (f - 1.0) * 100.0)
+    }
+}

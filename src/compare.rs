@@ -1,0 +1,157 @@
+//! `modelbrief compare A B`: the head-to-head card from the latest snapshots.
+
+use crate::config::{ConfigError, Loaded};
+use modelbrief_differ::compare::{Comparison, compare, profile};
+use modelbrief_differ::{Snapshot, SourceInput};
+use modelbrief_domain::{ModelId, ModelKey};
+use modelbrief_store::Store;
+use std::sync::Arc;
+
+/// Resolves a slug, display name or alias to a model key, or says what is close.
+pub async fn resolve(store: &Store, input: &str) -> anyhow::Result<ModelKey> {
+    let spellings = store.model_spellings().await?;
+    let keys: std::collections::BTreeSet<&str> =
+        spellings.iter().map(|(_, k)| k.as_str()).collect();
+    if let Some(id) = ModelId::from_source_id(input)
+        && keys.contains(id.key.as_str())
+    {
+        return Ok(id.key);
+    }
+    let lower = input.trim().to_lowercase();
+    if let Some((_, key)) = spellings.iter().find(|(s, _)| s.to_lowercase() == lower) {
+        return ModelKey::normalise(key)
+            .ok_or_else(|| anyhow::anyhow!("stored key {key:?} is invalid"));
+    }
+    let mut close: Vec<(f64, &str)> = spellings
+        .iter()
+        .map(|(s, k)| {
+            (
+                strsim::jaro_winkler(&lower, &s.to_lowercase())
+                    .max(strsim::jaro_winkler(&lower, k)),
+                k.as_str(),
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut names: Vec<&str> = Vec::new();
+    for (_, k) in close {
+        if !names.contains(&k) {
+            names.push(k);
+        }
+        if names.len() == 5 {
+            break;
+        }
+    }
+    let hint = if names.is_empty() {
+        "no close match".to_owned()
+    } else {
+        format!("did you mean: {}?", names.join(", "))
+    };
+    Err(ConfigError(format!("unknown model {input:?} ({hint})")).into())
+}
+
+pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Result<Comparison> {
+    let (ka, kb) = (resolve(store, a).await?, resolve(store, b).await?);
+    let mut inputs = Vec::new();
+    for spec in &loaded.sources {
+        let current = match store.latest_healthy(spec.name.as_str(), None).await? {
+            Some(r) => Some(Arc::new(Snapshot {
+                id: r.id,
+                taken_at: r.taken_at,
+                observations: store.snapshot_observations(r.id).await?,
+            })),
+            None => None,
+        };
+        inputs.push(SourceInput {
+            name: spec.name.to_string(),
+            kind: spec.kind,
+            baseline: None,
+            current,
+            history: Vec::new(),
+        });
+    }
+    let settings = loaded.config.brief.settings();
+    Ok(compare(
+        profile(&inputs, &ka, &settings),
+        profile(&inputs, &kb, &settings),
+    ))
+}
+
+fn money(d: Option<rust_decimal::Decimal>) -> String {
+    d.map_or_else(|| "N/A".into(), |d| format!("${}", d.normalize()))
+}
+
+/// The card as text.
+pub fn text(c: &Comparison) -> String {
+    let mut out = format!("{} vs {}\n\n", c.a.name, c.b.name);
+    let w = 28;
+    out.push_str(&format!(
+        "{:<w$} {:>12} {:>12} {:>8}\n",
+        "",
+        trunc(&c.a.name, 12),
+        trunc(&c.b.name, 12),
+        "diff"
+    ));
+    for (name, x, y, d) in &c.categories {
+        out.push_str(&format!("{:<w$} {x:>12.1} {y:>12.1} {d:>+8.1}\n", name));
+    }
+    for (label, x, y) in [
+        (
+            "input $/1M tokens",
+            money(c.a.input_per_mtok),
+            money(c.b.input_per_mtok),
+        ),
+        (
+            "output $/1M tokens",
+            money(c.a.output_per_mtok),
+            money(c.b.output_per_mtok),
+        ),
+        (
+            "context (tokens)",
+            c.a.context.map_or("N/A".into(), |n| n.to_string()),
+            c.b.context.map_or("N/A".into(), |n| n.to_string()),
+        ),
+        ("reasoning", flag(c.a.reasoning), flag(c.b.reasoning)),
+        (
+            "speed / latency",
+            c.a.speed.clone().unwrap_or("N/A".into()),
+            c.b.speed.clone().unwrap_or("N/A".into()),
+        ),
+    ] {
+        out.push_str(&format!("{label:<w$} {x:>12} {y:>12}\n"));
+    }
+    if let Some(g) = &c.biggest_gap {
+        out.push_str(&format!(
+            "\nbiggest single-benchmark gap: {} ({:.1} vs {:.1})\n",
+            g.benchmark, g.a, g.b
+        ));
+    }
+    for p in [&c.a, &c.b] {
+        if let Some(basis) = &p.price_basis {
+            out.push_str(&format!(
+                "price of {}: {}\n",
+                p.name,
+                basis.replace('_', "-")
+            ));
+        }
+    }
+    out.push_str(&format!("\n{}\n", c.verdict));
+    out
+}
+
+fn flag(b: Option<bool>) -> String {
+    match b {
+        Some(true) => "yes".into(),
+        Some(false) => "no".into(),
+        None => "N/A".into(),
+    }
+}
+
+fn trunc(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
