@@ -1,6 +1,7 @@
 //! End-to-end tests of the real `modelbrief` binary: a real SQLite file, real HTTP over
 //! loopback serving the recorded fixtures, one process per command.
 
+mod archive;
 mod brief;
 mod brief_2025;
 mod brief_render;

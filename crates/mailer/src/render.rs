@@ -14,6 +14,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../templates/compare.html"),
     ),
     (
+        "web/archive.html",
+        include_str!("../../../templates/web/archive.html"),
+    ),
+    (
         "email/confirm.html",
         include_str!("../../../templates/email/confirm.html"),
     ),

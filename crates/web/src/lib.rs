@@ -6,6 +6,7 @@
 //! effect at once; no response says whether an address was already subscribed; pages work
 //! without JavaScript.
 
+mod archive;
 mod confirm;
 mod pages;
 mod subscribe;
@@ -115,6 +116,10 @@ pub fn router(state: AppState) -> Router {
             get(unsubscribe::page).post(unsubscribe::submit),
         )
         .route("/healthz", get(healthz))
+        .route("/archive", get(archive::index))
+        .route("/archive/{week}", get(archive::edition))
+        .route("/feed.atom", get(archive::feed))
+        .route("/changes.json", get(archive::changes))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

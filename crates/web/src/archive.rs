@@ -1,0 +1,165 @@
+//! The public archive: `/archive`, `/archive/{week}` (the web version of an edition, linked
+//! from each mail as "view in a browser"), `/feed.atom` and `/changes.json`.
+//!
+//! Nothing personal is ever rendered here: no address, no token, no unsubscribe link.
+
+use crate::AppState;
+use crate::pages::{message, render};
+use atom_syndication::{Entry, Feed, Link, Person, Text};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use modelbrief_differ::Edition;
+use modelbrief_mailer::BriefView;
+use serde_json::json;
+
+/// Editions in the feed and in `changes.json`.
+const RECENT: i64 = 20;
+
+fn unavailable(state: &AppState, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "archive: database error");
+    message(
+        state,
+        false,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Please try again",
+        "Something went wrong on our side.",
+    )
+}
+
+async fn recent(
+    state: &AppState,
+) -> Result<Vec<(modelbrief_store::EditionRow, Edition)>, Response> {
+    let rows = state
+        .store
+        .editions(RECENT)
+        .await
+        .map_err(|e| unavailable(state, e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let e: Edition = serde_json::from_str(&r.content).ok()?;
+            Some((r, e))
+        })
+        .collect())
+}
+
+pub(crate) async fn index(State(state): State<AppState>) -> Response {
+    let editions = match recent(&state).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let list: Vec<_> = editions
+        .iter()
+        .map(|(r, e)| json!({"week": r.week, "headline": e.headline()}))
+        .collect();
+    render(
+        &state,
+        StatusCode::OK,
+        "web/archive.html",
+        json!({"editions": list}),
+    )
+}
+
+pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+    let not_found = || {
+        message(
+            &state,
+            false,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such edition",
+            "There is no edition for that week.",
+        )
+    };
+    if modelbrief_domain::IsoWeek::parse(&week).is_err() {
+        return not_found();
+    }
+    let row = match state.store.edition(&week).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(&state, e),
+    };
+    let Ok(edition) = serde_json::from_str::<Edition>(&row.content) else {
+        return not_found();
+    };
+    match state.renderer.html(&BriefView::new(&edition)) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => unavailable(&state, e),
+    }
+}
+
+pub(crate) async fn feed(State(state): State<AppState>) -> Response {
+    let editions = match recent(&state).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let base = state.settings.base_url.clone();
+    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
+    let updated = editions
+        .first()
+        .and_then(|(r, _)| chrono::DateTime::parse_from_rfc3339(&r.created_at).ok())
+        .unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH.fixed_offset());
+    let entries: Vec<Entry> = editions
+        .iter()
+        .map(|(r, e)| {
+            let link = url(&format!("/archive/{}", r.week));
+            let when = chrono::DateTime::parse_from_rfc3339(&r.created_at).unwrap_or(updated);
+            Entry {
+                id: link.clone(),
+                title: Text::plain(r.subject.clone()),
+                updated: when,
+                published: Some(when),
+                links: vec![Link {
+                    href: link,
+                    rel: "alternate".into(),
+                    mime_type: Some("text/html".into()),
+                    ..Default::default()
+                }],
+                summary: Some(Text::plain(e.headline())),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let feed = Feed {
+        id: url("/feed.atom"),
+        title: Text::plain("modelbrief: the weekly brief on AI models"),
+        updated,
+        authors: vec![Person {
+            name: "modelbrief".into(),
+            ..Default::default()
+        }],
+        links: vec![
+            Link {
+                href: url("/feed.atom"),
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Default::default()
+            },
+            Link {
+                href: url("/archive"),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            },
+        ],
+        entries,
+        ..Default::default()
+    };
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed.to_string(),
+    )
+        .into_response()
+}
+
+pub(crate) async fn changes(State(state): State<AppState>) -> Response {
+    match recent(&state).await {
+        Ok(editions) => {
+            let list: Vec<&Edition> = editions.iter().map(|(_, e)| e).collect();
+            axum::Json(list).into_response()
+        }
+        Err(r) => r,
+    }
+}

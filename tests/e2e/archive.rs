@@ -1,0 +1,123 @@
+//! The archive, the Atom feed and changes.json over real HTTP, on the demo's database.
+
+use crate::server::{Served, free_port};
+use crate::smtp::python;
+use serde_json::Value;
+use std::process::Command;
+
+#[tokio::test]
+async fn the_archive_feed_and_changes_json_publish_editions_without_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let config = dir.path().join("modelbrief.toml");
+    let port = free_port();
+    let env = vec![
+        (
+            "MODELBRIEF__TOKENS__SECRET".to_owned(),
+            "modelbrief-demo-key-public-not-for-production-use".to_owned(),
+        ),
+        (
+            "MODELBRIEF__WEB__LISTEN".to_owned(),
+            format!("\"127.0.0.1:{port}\""),
+        ),
+        (
+            "MODELBRIEF__WEB__BASE_URL".to_owned(),
+            format!("\"http://127.0.0.1:{port}\""),
+        ),
+    ];
+    let served = Served::start(&config, None, &env);
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let http = http.clone();
+        let url = format!("{}{path}", served.base);
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            (r.status().as_u16(), ct, r.text().await.unwrap())
+        }
+    };
+
+    let (code, _, index) = get("/archive").await;
+    assert_eq!(code, 200);
+    assert!(
+        index.contains("href=\"/archive/2026-W28\"") && index.contains("5 new models"),
+        "{index}"
+    );
+
+    let (code, _, web) = get("/archive/2026-W28").await;
+    assert_eq!(code, 200);
+    assert!(web.contains("Claude Sonnet 5"));
+    for personal in ["@example.com", "token=", "unsubscribe?", "1 Example Street"] {
+        assert!(
+            !web.contains(personal),
+            "the web edition has no personal data: {personal}"
+        );
+    }
+    assert_eq!(get("/archive/2026-W99").await.0, 404);
+    assert_eq!(get("/archive/not-a-week").await.0, 404);
+
+    let (code, ct, atom) = get("/feed.atom").await;
+    assert_eq!(code, 200);
+    assert!(ct.starts_with("application/atom+xml"));
+    let feed = dir.path().join("feed.atom");
+    std::fs::write(&feed, &atom).unwrap();
+    // RFC 4287's required elements, read with a real XML parser.
+    let check = r#"
+import sys, xml.etree.ElementTree as ET
+A = "{http://www.w3.org/2005/Atom}"
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == A + "feed", root.tag
+for req in ("id", "title", "updated", "author"):
+    assert root.find(A + req) is not None, "feed lacks " + req
+assert root.find(A + "link[@rel='self']") is not None
+entries = root.findall(A + "entry")
+assert len(entries) == 1, len(entries)
+for e in entries:
+    for req in ("id", "title", "updated", "summary"):
+        assert e.find(A + req) is not None, "entry lacks " + req
+    assert e.find(A + "link[@rel='alternate']").get("href").endswith("/archive/2026-W28")
+print("ok")
+"#;
+    let v = Command::new(python())
+        .arg("-c")
+        .arg(check)
+        .arg(&feed)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "{}\n{atom}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+
+    let (code, ct, changes) = get("/changes.json").await;
+    assert_eq!(code, 200);
+    assert!(ct.starts_with("application/json"));
+    let changes: Vec<Value> = serde_json::from_str(&changes).unwrap();
+    // The same contract, and the same content, as `brief --format json` for that week.
+    let brief = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "--now",
+            "2026-07-06T21:00:00Z",
+            "brief",
+            "--week",
+            "2026-W28",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let brief: Value = serde_json::from_slice(&brief.stdout).unwrap();
+    assert_eq!(changes[0], brief);
+}
