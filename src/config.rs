@@ -55,6 +55,55 @@ pub struct Config {
     pub consent: ConsentConfig,
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub logging: LoggingConfig,
+}
+
+/// `[schedule]`: when the daemon and `tick` pull and send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    pub timezone: String,
+    /// Cron with seconds: `sec min hour day-of-month month day-of-week`.
+    pub ingest: String,
+    pub brief: String,
+    /// An edition not sent within this of its time is held, not sent late.
+    #[serde(with = "humantime_serde")]
+    pub late_send_limit: Duration,
+    /// How long a shutdown waits for in-flight work.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+            ingest: "0 0 */6 * * *".into(),
+            brief: "0 0 9 * * Mon".into(),
+            late_send_limit: Duration::from_secs(12 * 3600),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `[logging]`: `format = "auto" | "json" | "text"` (auto: text on a terminal, JSON otherwise).
+/// Read by `main` before the rest of the configuration; here so the key validates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    pub format: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self {
+            format: "auto".into(),
+        }
+    }
 }
 
 /// `[delivery]`: how the weekly send runs.
@@ -570,6 +619,8 @@ pub struct SourceConfig {
     pub categories_url: Option<String>,
     /// `html_table`: the selectors.
     pub html: Option<HtmlConfig>,
+    /// Overrides `[schedule] ingest` for this source.
+    pub schedule: Option<String>,
 }
 
 fn yes() -> bool {
@@ -840,6 +891,25 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         Some(file) => load_aliases(&base.join(file))?,
         None => BTreeMap::new(),
     };
+    let tz: chrono_tz::Tz = config.schedule.timezone.parse().map_err(|_| {
+        ConfigError(format!(
+            "{shown}: [schedule] timezone {:?} is not an IANA time zone (e.g. UTC, Europe/Berlin)",
+            config.schedule.timezone
+        ))
+    })?;
+    for (key, expr) in [
+        ("ingest", &config.schedule.ingest),
+        ("brief", &config.schedule.brief),
+    ] {
+        crate::schedule::Cron::parse(expr, tz)
+            .map_err(|e| ConfigError(format!("{shown}: [schedule] {key}: {e}")))?;
+    }
+    for (i, s) in config.sources.iter().enumerate() {
+        if let Some(expr) = &s.schedule {
+            crate::schedule::Cron::parse(expr, tz)
+                .map_err(|e| ConfigError(format!("{} (key `schedule`): {e}", at(i, "schedule"))))?;
+        }
+    }
     if let Some(t) = &config.brief.templates {
         config.brief.templates = Some(base.join(t));
     }

@@ -191,6 +191,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
             resend_in_doubt: false,
             transport: modelbrief_mailer::transport::Transport::Outbox(outbox.clone()),
             progress: false,
+            stop: None,
         },
     )
     .await?;

@@ -27,3 +27,21 @@ pub fn exclusive(db: &Path, name: &str) -> anyhow::Result<Held> {
         .map_err(|e| ConfigError(format!("cannot lock {}: {e}", path.display())))?;
     Ok(Held(file))
 }
+
+/// Takes the exclusive `name` lock, or returns `None` at once if another process holds it.
+pub fn try_exclusive(db: &Path, name: &str) -> anyhow::Result<Option<Held>> {
+    let path = path_for(db, name);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| ConfigError(format!("cannot open the lock file {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Held(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(ConfigError(format!("cannot lock {}: {e}", path.display())).into())
+        }
+    }
+}

@@ -6,11 +6,14 @@ mod brief;
 mod clock;
 mod compare;
 mod config;
+mod daemon;
 mod demo;
 mod ingest;
 mod lock;
+mod schedule;
 mod send;
 mod serve;
+mod status;
 mod subscribers;
 
 use anyhow::Context;
@@ -105,6 +108,15 @@ enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// Run the scheduler (ingest, weekly send) and the HTTP server until SIGTERM/SIGINT.
+    Daemon,
+    /// Do whatever is due now, then exit (for cron or a systemd timer; safe every minute).
+    Tick,
+    /// Sources, subscribers, editions and what needs attention; exit 1 when something does.
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Serve the subscribe / confirm / unsubscribe pages on `[web] listen`.
     Serve,
     /// Manage subscribers.
@@ -179,27 +191,51 @@ enum Format {
     Json,
 }
 
-fn init_logging(default: &str) {
+/// `[logging] format` (or `MODELBRIEF__LOGGING__FORMAT`), read before the full configuration so
+/// that configuration errors are logged in the chosen format too.
+fn logging_format(config: &std::path::Path) -> String {
+    if let Ok(v) = std::env::var("MODELBRIEF__LOGGING__FORMAT") {
+        return v.trim_matches('"').to_owned();
+    }
+    std::fs::read_to_string(config)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("logging")?.get("format")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "auto".into())
+}
+
+fn init_logging(default: &str, format: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if std::io::stderr().is_terminal() {
-        builder.init();
+    let json = match format {
+        "json" => true,
+        "text" => false,
+        _ => !std::io::stderr().is_terminal(),
+    };
+    if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
     } else {
-        builder.json().flatten_event(true).init();
+        builder.init();
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo prints its own summary; its logs would only clutter a first look.
-    init_logging(if matches!(cli.command, Command::Demo { .. }) {
+    let default = if matches!(cli.command, Command::Demo { .. }) {
         "warn"
     } else {
         "info,sqlx=warn"
-    });
+    };
+    init_logging(default, &logging_format(&cli.config));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -296,6 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     resend_in_doubt,
                     transport,
                     progress: std::io::stderr().is_terminal(),
+                    stop: None,
                 },
             )
             .await?;
@@ -330,6 +367,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { .. } => unreachable!("handled before the configuration is loaded"),
+        Command::Daemon => {
+            daemon::daemon(&loaded, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tick => {
+            let pass = daemon::tick(&loaded, clock).await?;
+            let failed = pass.unhealthy > 0
+                || pass.held.is_some()
+                || pass.sent.as_ref().is_some_and(|s| !s.ok());
+            println!(
+                "tick: {} source(s) pulled ({} unusable){}{}",
+                pass.ingested,
+                pass.unhealthy,
+                pass.sent
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!("; {}", s.line())),
+                pass.held
+                    .as_ref()
+                    .map_or_else(String::new, |h| format!("; {h}"))
+            );
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Status { format } => {
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let report = status::report(&store, &loaded, clock).await?;
+            store.close().await;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Text => print!("{}", status::text(&report)),
+            }
+            Ok(if report.attention.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Serve => {
             serve::run(&loaded, &env, clock).await?;
             Ok(ExitCode::SUCCESS)

@@ -81,6 +81,8 @@ pub struct Options {
     pub resend_in_doubt: bool,
     pub transport: Transport,
     pub progress: bool,
+    /// Set to stop claiming new work (shutdown); claimed batches still finish and are recorded.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// Everything a worker needs.
@@ -99,6 +101,7 @@ struct Shared {
     slow_until: AtomicU64,
     transient_streak: AtomicU32,
     stop: AtomicBool,
+    external_stop: Option<Arc<AtomicBool>>,
     paused: std::sync::Mutex<Option<String>>,
     budget: i64,
     handed: AtomicU64,
@@ -118,6 +121,14 @@ fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
 }
 
 impl Shared {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+            || self
+                .external_stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
     fn unsubscribe_url(&self, subscriber_id: i64) -> String {
         let token = self.keys.sign(
             Purpose::Unsubscribe,
@@ -132,7 +143,7 @@ impl Shared {
     async fn open(&self) -> Option<Sink> {
         let mut attempt = 0;
         loop {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.stopping() {
                 return None;
             }
             match self.transport.open().await {
@@ -240,7 +251,7 @@ impl Shared {
 
     async fn worker(self: Arc<Self>) -> anyhow::Result<()> {
         let mut sink: Option<Sink> = None;
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stopping() {
             let claims = self
                 .store
                 .claim(
@@ -428,6 +439,7 @@ pub async fn run(
         slow_until: AtomicU64::new(0),
         transient_streak: AtomicU32::new(0),
         stop: AtomicBool::new(false),
+        external_stop: opts.stop.clone(),
         paused: std::sync::Mutex::new(None),
         budget,
         handed: AtomicU64::new(0),
@@ -452,7 +464,7 @@ pub async fn run(
         if let Some(e) = first_error {
             return Err(e);
         }
-        if shared.stop.load(Ordering::Relaxed) {
+        if shared.stopping() {
             break;
         }
         // Retries due within the window: wait for the earliest, then go again.

@@ -254,9 +254,14 @@ impl App {
             .arg(now)
             .args(args);
         cmd.env_remove("RUST_LOG").envs(self.env.iter().cloned());
-        cmd.stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
+        let log = std::fs::File::create(self.dir.path().join("spawned.log")).unwrap();
+        cmd.stdout(std::process::Stdio::piped()).stderr(log);
         cmd.spawn().unwrap()
+    }
+
+    /// What spawned processes wrote to stderr.
+    pub fn spawned_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("spawned.log")).unwrap_or_default()
     }
 
     /// Runs the binary with exactly these arguments.

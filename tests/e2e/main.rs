@@ -8,6 +8,7 @@ mod brief_render;
 mod common;
 mod compare;
 mod config_errors;
+mod daemon;
 mod demo;
 mod ingest;
 mod ingest_faults;

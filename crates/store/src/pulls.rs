@@ -486,3 +486,14 @@ impl Store {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 }
+
+impl Store {
+    /// When the first pull of any source happened: when this installation started tracking.
+    pub async fn first_pull_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        let t: Option<String> = sqlx::query_scalar("SELECT min(started_at) FROM pulls")
+            .fetch_one(&self.pool)
+            .await
+            .what("first pull")?;
+        Ok(t.map(|t| ts(&t)))
+    }
+}

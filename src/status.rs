@@ -1,0 +1,209 @@
+//! `modelbrief status`: what the operator needs to know, and whether they must act.
+
+use crate::clock::Clock;
+use crate::config::Loaded;
+use crate::daemon::{Schedules, edition_week};
+use crate::schedule::{EditionDecision, edition_decision};
+use modelbrief_domain::Timestamp;
+use modelbrief_store::Store;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+pub struct SourceStatus {
+    pub name: String,
+    pub kind: String,
+    pub last_pull: Option<String>,
+    pub status: Option<String>,
+    pub last_success: Option<String>,
+    pub rows: Option<i64>,
+    pub error: Option<String>,
+    pub next_pull: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EditionStatus {
+    pub week: String,
+    pub status: String,
+    pub created_at: String,
+    pub sent: i64,
+    pub failed: i64,
+    pub bounced: i64,
+    pub in_doubt: i64,
+    pub skipped_unsubscribed: i64,
+    pub pending: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub now: String,
+    pub sources: Vec<SourceStatus>,
+    pub subscribers: BTreeMap<String, i64>,
+    pub editions: Vec<EditionStatus>,
+    pub next_edition: Option<String>,
+    /// Everything an operator must act on; empty when healthy.
+    pub attention: Vec<String>,
+}
+
+pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Result<Report> {
+    let now = clock.now();
+    let schedules = Schedules::new(loaded)?;
+    let stale_after = chrono::Duration::from_std(loaded.config.brief.stale_after)
+        .unwrap_or(chrono::Duration::days(8));
+    let mut attention = Vec::new();
+    let mut sources = Vec::new();
+    for (spec, (_, cron)) in loaded.sources.iter().zip(&schedules.ingest) {
+        let name = spec.name.as_str();
+        let last = store.pulls_until(name, now, 1).await?.pop();
+        let success = store.latest_healthy(name, Some(now)).await?;
+        if let Some(p) = &last
+            && !p.status.is_healthy()
+        {
+            attention.push(format!(
+                "source {name} is {}: {}",
+                p.status.as_str(),
+                p.error.as_deref().unwrap_or("")
+            ));
+        }
+        match &success {
+            None => attention.push(format!("source {name} has never been pulled successfully")),
+            Some(s) if now.datetime() - s.confirmed_at.datetime() > stale_after => {
+                attention.push(format!(
+                    "source {name} is stale: last success {}",
+                    s.confirmed_at
+                ));
+            }
+            _ => {}
+        }
+        sources.push(SourceStatus {
+            name: name.to_owned(),
+            kind: spec.kind.to_string(),
+            last_pull: last.as_ref().map(|p| p.started_at.clone()),
+            status: last.as_ref().map(|p| p.status.as_str().to_owned()),
+            last_success: success.as_ref().map(|s| s.confirmed_at.to_string()),
+            rows: last.as_ref().and_then(|p| p.rows),
+            error: last.as_ref().and_then(|p| p.error.clone()),
+            next_pull: cron
+                .next_after(now.datetime())
+                .map(|t| Timestamp::from_datetime(t).to_string()),
+        });
+    }
+    let subscribers = store.subscriber_counts().await?.into_iter().collect();
+    let mut editions = Vec::new();
+    for e in store.editions(5).await? {
+        let c = store.delivery_counts(e.id).await?;
+        if c.sending > 0 {
+            attention.push(format!(
+                "edition {}: {} deliveries in doubt (handed to the relay, no answer recorded); check the relay's logs, then `send --week {} --resend-in-doubt` if they did not go out",
+                e.week, c.sending, e.week
+            ));
+        }
+        if e.status == "paused" {
+            attention.push(format!(
+                "edition {} is paused on its error budget; fix the cause and run `send --week {}`",
+                e.week, e.week
+            ));
+        } else if c.failed > 0 {
+            attention.push(format!(
+                "edition {}: {} deliveries failed; `send --week {}` retries them",
+                e.week, c.failed, e.week
+            ));
+        }
+        editions.push(EditionStatus {
+            week: e.week,
+            status: e.status,
+            created_at: e.created_at,
+            sent: c.sent,
+            failed: c.failed,
+            bounced: c.bounced,
+            in_doubt: c.sending,
+            skipped_unsubscribed: c.suppressed,
+            pending: c.pending,
+        });
+    }
+    let fire_week = schedules
+        .brief
+        .last_at_or_before(now.datetime())
+        .map(|f| edition_week(f).to_string());
+    let existing = editions
+        .iter()
+        .find(|e| Some(&e.week) == fire_week.as_ref());
+    let done = |_| existing.is_some_and(|e| e.status == "sent" || e.status == "paused");
+    let installed = store.first_pull_at().await?.map(Timestamp::datetime);
+    if let EditionDecision::Held { fire } = edition_decision(
+        &schedules.brief,
+        now.datetime(),
+        schedules.late_send_limit,
+        installed,
+        done,
+        |_| existing.is_some(),
+    ) {
+        let week = edition_week(fire);
+        attention.push(format!("edition {week} is held: it was due at {} and not sent in time; send it with `modelbrief send --week {week}`", Timestamp::from_datetime(fire)));
+    }
+    Ok(Report {
+        now: now.to_string(),
+        sources,
+        subscribers,
+        editions,
+        next_edition: schedules
+            .brief
+            .next_after(now.datetime())
+            .map(|t| Timestamp::from_datetime(t).to_string()),
+        attention,
+    })
+}
+
+pub fn text(r: &Report) -> String {
+    let mut out = format!("modelbrief status at {}\n\nsources:\n", r.now);
+    for s in &r.sources {
+        out.push_str(&format!(
+            "  {:<14} {:<12} last pull {}  last success {}  rows {}  next {}\n",
+            s.name,
+            s.status.as_deref().unwrap_or("never"),
+            s.last_pull.as_deref().unwrap_or("-"),
+            s.last_success.as_deref().unwrap_or("-"),
+            s.rows.map_or("-".into(), |n| n.to_string()),
+            s.next_pull.as_deref().unwrap_or("-"),
+        ));
+    }
+    let subs: Vec<String> = r
+        .subscribers
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    out.push_str(&format!(
+        "\nsubscribers: {}\n\neditions:\n",
+        if subs.is_empty() {
+            "none".into()
+        } else {
+            subs.join(", ")
+        }
+    ));
+    for e in &r.editions {
+        out.push_str(&format!(
+            "  {} {:<8} sent {} failed {} bounced {} in doubt {} skipped {} pending {}\n",
+            e.week,
+            e.status,
+            e.sent,
+            e.failed,
+            e.bounced,
+            e.in_doubt,
+            e.skipped_unsubscribed,
+            e.pending
+        ));
+    }
+    out.push_str(&format!(
+        "\nnext edition: {}\n",
+        r.next_edition.as_deref().unwrap_or("-")
+    ));
+    if r.attention.is_empty() {
+        out.push_str("\nall healthy\n");
+    } else {
+        out.push_str("\nneeds attention:\n");
+        for a in &r.attention {
+            out.push_str(&format!("  - {a}\n"));
+        }
+    }
+    out
+}
