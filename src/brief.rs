@@ -3,14 +3,16 @@
 //! The only place that turns stored pulls into the differ's inputs; the differ itself does no IO.
 
 use crate::config::Loaded;
-use modelbrief_differ::{Edition, PullView, Snapshot, SourceInput, Window};
+use modelbrief_differ::{Edition, PullView, Snapshot, SnapshotModels, SourceInput, Window};
 use modelbrief_domain::{IsoWeek, Timestamp};
 use modelbrief_store::Store;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// How many past pulls per source are read to confirm removals.
+/// How many past pulls per source, and how far back before the window, are read to confirm
+/// removals.
 const HISTORY_PULLS: i64 = 200;
+const HISTORY_DAYS: i64 = 28;
 
 /// The edition label and window: an ISO week (Monday to Monday, UTC), or the configured window
 /// ending at `now`, labelled with the ISO week `now` falls in.
@@ -35,9 +37,29 @@ pub fn window(week: Option<IsoWeek>, now: Timestamp, loaded: &Loaded) -> (String
 struct Snapshots<'a> {
     store: &'a Store,
     cache: HashMap<i64, Arc<Snapshot>>,
+    models: HashMap<i64, Arc<SnapshotModels>>,
 }
 
 impl Snapshots<'_> {
+    /// Only the model ids and names of a snapshot (no full decode).
+    async fn models(&mut self, id: i64) -> anyhow::Result<Arc<SnapshotModels>> {
+        if let Some(m) = self.models.get(&id) {
+            return Ok(m.clone());
+        }
+        let mut names = std::collections::BTreeMap::new();
+        for (key, variant, name) in self.store.snapshot_model_ids(id).await? {
+            let Some(key) = modelbrief_domain::ModelKey::normalise(&key) else {
+                continue;
+            };
+            names
+                .entry(modelbrief_domain::ModelId { key, variant })
+                .or_insert(name);
+        }
+        let m = Arc::new(SnapshotModels { id, names });
+        self.models.insert(id, m.clone());
+        Ok(m)
+    }
+
     async fn get(&mut self, id: i64, taken_at: Option<Timestamp>) -> anyhow::Result<Arc<Snapshot>> {
         if let Some(s) = self.cache.get(&id) {
             return Ok(s.clone());
@@ -66,6 +88,7 @@ pub async fn compute(
     let mut snaps = Snapshots {
         store,
         cache: HashMap::new(),
+        models: HashMap::new(),
     };
     let mut inputs = Vec::new();
     for spec in &loaded.sources {
@@ -79,15 +102,20 @@ pub async fn compute(
             None => None,
         };
         let mut history = Vec::new();
+        let since = window.from.datetime() - chrono::Duration::days(HISTORY_DAYS);
         for p in store.pulls_until(name, window.to, HISTORY_PULLS).await? {
-            let snapshot = match p.snapshot_id {
-                Some(id) => Some(snaps.get(id, None).await?),
+            let at = Timestamp::parse(&p.started_at)?;
+            if at.datetime() < since {
+                continue;
+            }
+            let models = match p.snapshot_id {
+                Some(id) => Some(snaps.models(id).await?),
                 None => None,
             };
             history.push(PullView {
-                at: Timestamp::parse(&p.started_at)?,
+                at,
                 healthy: p.status.is_healthy(),
-                snapshot,
+                models,
                 notices: p.notices,
                 error: p.error,
             });

@@ -38,13 +38,20 @@ impl Snapshot {
     }
 }
 
+/// The model ids (and names) of one snapshot: all that removals need from history.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotModels {
+    pub id: i64,
+    pub names: std::collections::BTreeMap<ModelId, String>,
+}
+
 /// One pull in a source's history, oldest first.
 #[derive(Debug, Clone)]
 pub struct PullView {
     pub at: Timestamp,
     pub healthy: bool,
-    /// The snapshot a healthy pull vouched for.
-    pub snapshot: Option<Arc<Snapshot>>,
+    /// The models of the snapshot a healthy pull vouched for.
+    pub models: Option<Arc<SnapshotModels>>,
     pub notices: Vec<String>,
     pub error: Option<String>,
 }

@@ -11,7 +11,7 @@ use crate::rank::headline_benchmark;
 use crate::{NewModel, RemovedModel, Settings, SourceInput, Window};
 
 use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, Timestamp};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// New models, and the keys that came back after an absence. `reshaped` names sources whose
 /// row set changed wholesale this week (e.g. LMArena's source switch bringing back 42 retired
@@ -166,17 +166,10 @@ pub(crate) fn removed_models(
             .as_ref()
             .map(|c| c.model_ids().into_iter().collect())
             .unwrap_or_default();
-        // Model sets per snapshot, computed once.
-        let mut sets: HashMap<i64, std::collections::HashSet<ModelId>> = HashMap::new();
-        let mut names: BTreeMap<ModelId, String> = BTreeMap::new();
-        for p in &s.history {
-            if let Some(snap) = &p.snapshot {
-                sets.entry(snap.id).or_insert_with(|| snap.model_ids());
-                for o in &snap.observations {
-                    names
-                        .entry(o.model.clone())
-                        .or_insert_with(|| o.name.clone());
-                }
+        let mut names: BTreeMap<&ModelId, &String> = BTreeMap::new();
+        for m in s.history.iter().filter_map(|p| p.models.as_ref()) {
+            for (id, name) in &m.names {
+                names.entry(id).or_insert(name);
             }
         }
         // streak per model: (last seen, consecutive healthy pulls without it)
@@ -184,22 +177,21 @@ pub(crate) fn removed_models(
         for p in &s.history {
             // A failed or quarantined pull is no evidence either way: it neither counts towards
             // a removal nor resets one.
-            let Some(snap) = p.snapshot.as_ref().filter(|_| p.healthy) else {
+            let Some(snap) = p.models.as_ref().filter(|_| p.healthy) else {
                 continue;
             };
-            let set = &sets[&snap.id];
-            for id in set {
+            for id in snap.names.keys() {
                 streak.insert(id.clone(), (p.at, 0));
             }
             for (id, (last_seen, count)) in streak.iter_mut() {
-                if set.contains(id) {
+                if snap.names.contains_key(id) {
                     continue;
                 }
                 *count += 1;
                 if *count == n && window.contains(p.at) && !current.contains(id) {
                     out.push(RemovedModel {
                         model: id.to_string(),
-                        name: names.get(id).cloned().unwrap_or_default(),
+                        name: names.get(id).map(|n| (*n).clone()).unwrap_or_default(),
                         source: s.name.clone(),
                         last_seen: *last_seen,
                         confirmed_at: p.at,

@@ -241,10 +241,14 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .what("insert snapshot")?;
-                for obs in observations {
-                    insert_observation(&mut tx, snapshot_id, pull.source.as_str(), &started, obs)
-                        .await?;
-                }
+                insert_observations(
+                    &mut tx,
+                    snapshot_id,
+                    pull.source.as_str(),
+                    &started,
+                    observations,
+                )
+                .await?;
                 set_validators(&mut tx, &pull.source, etag, last_modified).await?;
                 (
                     PullStatus::Changed,
@@ -353,62 +357,86 @@ async fn set_validators(
     Ok(())
 }
 
-async fn insert_observation(
+/// Rows per multi-row INSERT (6 parameters each, well under SQLite's limit).
+const CHUNK: usize = 400;
+
+/// Stores a snapshot's observations in a few multi-row statements: content-addressed rows
+/// (an unchanged row is stored once), the snapshot's links to them, and the identity tables.
+async fn insert_observations(
     tx: &mut sqlx::SqliteConnection,
     snapshot_id: i64,
     source: &str,
     seen_at: &str,
-    obs: &Observation,
+    observations: &[Observation],
 ) -> Result<(), StoreError> {
-    let data = serde_json::to_string(obs).expect("observations always serialise");
-    let hash = obs.content_hash();
-    let key = obs.model.key.as_str();
-    let obs_id: i64 = sqlx::query_scalar(
-        "INSERT INTO observations (hash, source_model, model_key, variant, data)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(hash) DO UPDATE SET hash = excluded.hash RETURNING id",
-    )
-    .bind(&hash)
-    .bind(&obs.source_model)
-    .bind(key)
-    .bind(&obs.model.variant)
-    .bind(&data)
-    .fetch_one(&mut *tx)
-    .await
-    .what("insert observation")?;
+    let rows: Vec<(String, String, &Observation)> = observations
+        .iter()
+        .map(|o| {
+            (
+                o.content_hash(),
+                serde_json::to_string(o).expect("observations always serialise"),
+                o,
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO observations (hash, source_model, model_key, variant, data) ",
+        );
+        q.push_values(chunk, |mut b, (hash, data, o)| {
+            b.push_bind(hash.as_str())
+                .push_bind(o.source_model.as_str())
+                .push_bind(o.model.key.as_str())
+                .push_bind(o.model.variant.as_deref())
+                .push_bind(data.as_str());
+        });
+        q.push(" ON CONFLICT(hash) DO NOTHING");
+        q.build()
+            .execute(&mut *tx)
+            .await
+            .what("insert observations")?;
+        let mut link = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT OR IGNORE INTO snapshot_observations (snapshot_id, observation_id) SELECT ",
+        );
+        link.push_bind(snapshot_id)
+            .push(", id FROM observations WHERE hash IN (");
+        let mut sep = link.separated(", ");
+        for (hash, _, _) in chunk {
+            sep.push_bind(hash.as_str());
+        }
+        link.push(")");
+        link.build()
+            .execute(&mut *tx)
+            .await
+            .what("link observations")?;
+    }
+    // Identity: every key and spelling this snapshot contains (first sighting wins for models).
     sqlx::query(
-        "INSERT OR IGNORE INTO snapshot_observations (snapshot_id, observation_id) VALUES (?1, ?2)",
-    )
-    .bind(snapshot_id)
-    .bind(obs_id)
-    .execute(&mut *tx)
-    .await
-    .what("link observation")?;
-    sqlx::query(
-        "INSERT INTO models (key, name, provider, first_seen) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO models (key, name, provider, first_seen)
+         SELECT o.model_key, json_extract(o.data, '$.name'), json_extract(o.data, '$.provider'), ?2
+         FROM snapshot_observations so JOIN observations o ON o.id = so.observation_id
+         WHERE so.snapshot_id = ?1 ORDER BY o.source_model
          ON CONFLICT(key) DO NOTHING",
     )
-    .bind(key)
-    .bind(&obs.name)
-    .bind(obs.provider.as_ref().map(|p| p.as_str()))
+    .bind(snapshot_id)
     .bind(seen_at)
     .execute(&mut *tx)
     .await
-    .what("insert model")?;
+    .what("insert models")?;
     sqlx::query(
         "INSERT INTO model_aliases (source, source_model, model_key, variant, first_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+         SELECT ?3, o.source_model, o.model_key, o.variant, ?2
+         FROM snapshot_observations so JOIN observations o ON o.id = so.observation_id
+         WHERE so.snapshot_id = ?1 AND true
          ON CONFLICT(source, source_model) DO UPDATE SET
            model_key = excluded.model_key, variant = excluded.variant",
     )
-    .bind(source)
-    .bind(&obs.source_model)
-    .bind(key)
-    .bind(&obs.model.variant)
+    .bind(snapshot_id)
     .bind(seen_at)
+    .bind(source)
     .execute(&mut *tx)
     .await
-    .what("insert alias")?;
+    .what("insert aliases")?;
     Ok(())
 }
 
@@ -495,5 +523,32 @@ impl Store {
             .await
             .what("first pull")?;
         Ok(t.map(|t| ts(&t)))
+    }
+}
+
+impl Store {
+    /// The (key, variant, name) of every row of a snapshot, without decoding the rows.
+    pub async fn snapshot_model_ids(
+        &self,
+        snapshot_id: i64,
+    ) -> Result<Vec<(String, Option<String>, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.model_key, o.variant, json_extract(o.data, '$.name') FROM snapshot_observations so
+             JOIN observations o ON o.id = so.observation_id WHERE so.snapshot_id = ?1 ORDER BY o.source_model",
+        )
+        .bind(snapshot_id)
+        .fetch_all(&self.pool)
+        .await
+        .what("read snapshot model ids")?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get(1),
+                    r.get::<Option<String>, _>(2).unwrap_or_default(),
+                )
+            })
+            .collect())
     }
 }

@@ -190,6 +190,13 @@ impl Store {
         method: ConsentMethod,
         consent: &ConsentRecord,
     ) -> Result<Option<(SubscriberRow, bool)>, StoreError> {
+        // Already there (a repeated one-click, a link scanner's POST): answer from a read,
+        // without taking the write lock.
+        if let Some(current) = self.subscriber(id).await?
+            && current.status == to
+        {
+            return Ok(Some((current, false)));
+        }
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")

@@ -1,0 +1,81 @@
+//! `modelbrief-bench`: the floors the benchmark suite (scripts/bench.sh) measures modelbrief
+//! against, in the same run.
+//!
+//! - `smtp-floor HOST PORT CONNECTIONS MESSAGES`: a bare lettre `AsyncSmtpConnection` over
+//!   `TCP_NODELAY` sockets blasting one pre-rendered message; prints messages per second.
+//! - `parse-floor FILE...`: reads and parses the given fixture files with serde_json, csv or
+//!   serde_yaml alone (by extension); prints the milliseconds it took.
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use lettre::transport::smtp::extension::ClientId;
+use std::time::Instant;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("smtp-floor") => {
+            let host = args[2].clone();
+            let port: u16 = args[3].parse()?;
+            let connections: usize = args[4].parse()?;
+            let messages: usize = args[5].parse()?;
+            let body = format!(
+                "From: a@example.com\r\nTo: b@example.com\r\nSubject: floor\r\n\r\n{}\r\n",
+                "x".repeat(16_000)
+            );
+            let envelope = Envelope::new(
+                Some("a@example.com".parse()?),
+                vec!["b@example.com".parse()?],
+            )?;
+            let started = Instant::now();
+            let per = messages / connections;
+            let mut tasks = Vec::new();
+            for _ in 0..connections {
+                let (host, body, envelope) = (host.clone(), body.clone(), envelope.clone());
+                tasks.push(tokio::spawn(async move {
+                    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+                    tcp.set_nodelay(true)?;
+                    let mut c = AsyncSmtpConnection::connect_with_transport(
+                        Box::new(tcp),
+                        &ClientId::Domain("bench".into()),
+                    )
+                    .await?;
+                    for _ in 0..per {
+                        c.send(&envelope, body.as_bytes()).await?;
+                    }
+                    c.quit().await?;
+                    anyhow::Ok(())
+                }));
+            }
+            for t in tasks {
+                t.await??;
+            }
+            let secs = started.elapsed().as_secs_f64();
+            println!("{:.0}", (per * connections) as f64 / secs);
+        }
+        Some("parse-floor") => {
+            let started = Instant::now();
+            let mut rows = 0usize;
+            for path in &args[2..] {
+                let bytes = std::fs::read(path)?;
+                if path.ends_with(".json") {
+                    let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+                    rows += v.as_object().map_or(0, |o| o.len());
+                } else if path.ends_with(".csv") {
+                    rows += csv::Reader::from_reader(bytes.as_slice()).records().count();
+                } else if path.ends_with(".yml") {
+                    let v: serde_yaml_ng::Value = serde_yaml_ng::from_slice(&bytes)?;
+                    rows += v.as_sequence().map_or(0, Vec::len);
+                } else {
+                    rows += bytes.len();
+                }
+            }
+            println!("{:.1} {rows}", started.elapsed().as_secs_f64() * 1000.0);
+        }
+        _ => anyhow::bail!(
+            "usage: modelbrief-bench smtp-floor HOST PORT CONNECTIONS MESSAGES | parse-floor FILE..."
+        ),
+    }
+    Ok(())
+}
