@@ -24,4 +24,26 @@ shot() { # name, extra flags...
 shot brief-light.png
 shot brief-dark.png --force-dark-mode --blink-settings=preferredColorScheme=0
 
-echo "screenshots: wrote $out/brief-light.png and $out/brief-dark.png"
+# The subscribe page, served by the real binary.
+cargo build -q --release
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$tmp/web.toml" <<TOML
+[database]
+path = "$tmp/web.db"
+[web]
+listen = "127.0.0.1:$port"
+base_url = "http://127.0.0.1:$port"
+TOML
+MODELBRIEF__TOKENS__SECRET=screenshot-secret-screenshot-secret-0000 target/release/modelbrief --config "$tmp/web.toml" serve >/dev/null 2>&1 &
+server=$!
+for _ in $(seq 50); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz')" 2>/dev/null && break; sleep 0.1; done
+page="http://127.0.0.1:$port/"
+shot_url() { # name url, extra flags...
+  local name=$1 url=$2; shift 2
+  "$chrome" "${flags[@]}" "$@" --window-size=760,900 --screenshot="$out/$name" "$url" 2>"$tmp/$name.log" \
+    || { cat "$tmp/$name.log" >&2; kill $server; exit 1; }
+}
+shot_url subscribe-light.png "$page"
+shot_url subscribe-dark.png "$page" --force-dark-mode --blink-settings=preferredColorScheme=0
+kill $server
+echo "screenshots: wrote $out/brief-{light,dark}.png and $out/subscribe-{light,dark}.png"

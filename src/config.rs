@@ -972,7 +972,7 @@ fn load_aliases(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
     })?;
     let mut out = BTreeMap::new();
     for (from, to) in file.aliases {
-        let (key, variant) = to
+        let (key, _variant) = to
             .split_once(':')
             .map_or((to.as_str(), None), |(k, v)| (k, Some(v)));
         if modelbrief_domain::ModelKey::normalise(key).is_none_or(|k| k.as_str() != key) {
@@ -980,7 +980,6 @@ fn load_aliases(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
                 "{shown}: alias {from:?} = {to:?}: {key:?} is not a canonical key ([a-z0-9-])"
             )));
         }
-        let _ = variant;
         out.insert(from.to_lowercase(), to);
     }
     Ok(out)

@@ -104,6 +104,8 @@ struct Shared {
     external_stop: Option<Arc<AtomicBool>>,
     paused: std::sync::Mutex<Option<String>>,
     budget: i64,
+    /// Deliveries bounced or failed for good so far, against the budget.
+    given_up: std::sync::atomic::AtomicI64,
     handed: AtomicU64,
 }
 
@@ -276,12 +278,18 @@ impl Shared {
                     self.policy.bounce_threshold,
                 )
                 .await?;
-            let counts = self.store.delivery_counts(self.edition_id).await?;
-            let given_up = counts.bounced
-                + self
-                    .store
-                    .final_failures(self.edition_id, self.policy.max_attempts)
-                    .await?;
+            // Counted in memory (seeded from the ledger at start): a query over the whole
+            // edition after every batch would make a send quadratic in the list size.
+            let lost = results
+                .iter()
+                .filter(|(_, o)| {
+                    matches!(
+                        o,
+                        Outcome::Bounced { .. } | Outcome::Failed { retry_at: None, .. }
+                    )
+                })
+                .count() as i64;
+            let given_up = self.given_up.fetch_add(lost, Ordering::Relaxed) + lost;
             if given_up > self.budget {
                 let why = format!(
                     "error budget exceeded: {given_up} deliveries bounced or failed for good (budget {})",
@@ -442,6 +450,12 @@ pub async fn run(
         external_stop: opts.stop.clone(),
         paused: std::sync::Mutex::new(None),
         budget,
+        given_up: std::sync::atomic::AtomicI64::new(
+            before.bounced
+                + store
+                    .final_failures(row.id, cfg.delivery.max_attempts)
+                    .await?,
+        ),
         handed: AtomicU64::new(0),
     });
     tracing::info!(edition = %label, created, recipients, in_doubt = before.sending, "sending");

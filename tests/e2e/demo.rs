@@ -26,7 +26,7 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
         "{stdout}"
     );
     assert!(stdout.contains("new: Claude Sonnet 5 (claude-sonnet-5)"));
-    assert!(stdout.contains("removed: Claude Opus 4.6 (Fast) from openrouter"));
+    assert!(stdout.contains("removed: Claude Opus 4.6 (fast) from openrouter"));
     assert!(stdout.contains("~anthropic/claude-sonnet-latest now costs $2/$10"));
     assert!(
         stdout.contains("compare claude-sonnet-5 claude-opus-4-8"),

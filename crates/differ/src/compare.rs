@@ -158,14 +158,13 @@ pub fn compare(a: Profile, b: Profile) -> Comparison {
     let overall = categories.iter().find(|c| c.0 == OVERALL);
     match overall {
         Some((_, x, y, d)) if d.abs() >= 0.5 => {
-            let (w, l) = if *d > 0.0 { (&a, &b) } else { (&b, &a) };
+            let w = if *d > 0.0 { &a } else { &b };
             v.push(format!(
                 "{} leads overall ({:.1} vs {:.1})",
                 w.name,
                 x.max(*y),
                 x.min(*y)
             ));
-            let _ = l;
         }
         Some((_, x, _, _)) => v.push(format!(
             "{} and {} are level overall ({x:.1})",

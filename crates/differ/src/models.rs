@@ -166,7 +166,11 @@ pub(crate) fn removed_models(
             .as_ref()
             .map(|c| c.model_ids().into_iter().collect())
             .unwrap_or_default();
+        // Names as the source wrote them (baseline first), then the history's fallbacks.
         let mut names: BTreeMap<&ModelId, &String> = BTreeMap::new();
+        for o in s.baseline.iter().flat_map(|b| b.observations.iter()) {
+            names.entry(&o.model).or_insert(&o.name);
+        }
         for m in s.history.iter().filter_map(|p| p.models.as_ref()) {
             for (id, name) in &m.names {
                 names.entry(id).or_insert(name);

@@ -190,7 +190,9 @@ pub fn check(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let text = String::from_utf8_lossy(&out.raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let head = text
+        .split_once("\r\n\r\n")
+        .map_or(text.as_ref(), |(h, _)| h);
     let has = |name: &str| {
         head.lines().any(|l| {
             l.to_ascii_lowercase()
@@ -234,7 +236,6 @@ pub fn check(
     if !decoded.iter().all(|b| b.contains(postal_address)) {
         problems.push("the body lacks the postal address".into());
     }
-    let _ = body;
     if out.raw.len() > max_bytes {
         problems.push(format!(
             "the message is {} bytes, over the {max_bytes}-byte limit",

@@ -176,21 +176,28 @@ impl Store {
         }))
     }
 
-    /// Every observation of a snapshot, in source-id order.
+    /// Every observation of a snapshot, in source-id order. Read as one aggregated JSON value:
+    /// row-by-row fetching costs more than the decoding for snapshots of thousands of rows.
     pub async fn snapshot_observations(
         &self,
         snapshot_id: i64,
     ) -> Result<Vec<Observation>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT o.id, o.data FROM snapshot_observations so
-             JOIN observations o ON o.id = so.observation_id
-             WHERE so.snapshot_id = ?1 ORDER BY o.source_model, o.id",
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT '[' || ifnull(group_concat(data, ','), '') || ']' FROM (
+                 SELECT o.data FROM snapshot_observations so
+                 JOIN observations o ON o.id = so.observation_id
+                 WHERE so.snapshot_id = ?1 ORDER BY o.source_model, o.id)",
         )
         .bind(snapshot_id)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await
         .what("read snapshot observations")?;
-        rows.iter().map(decode_observation).collect()
+        serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|source| {
+            StoreError::Corrupt {
+                id: snapshot_id,
+                source,
+            }
+        })
     }
 
     /// What `source` said about the model `model_key` (all variants and routes) as of `at`.
@@ -470,11 +477,15 @@ impl Store {
 
     /// When each model key was first stored by any source.
     pub async fn models_first_seen(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
-        let rows = sqlx::query("SELECT key, first_seen FROM models ORDER BY key")
-            .fetch_all(&self.pool)
-            .await
-            .what("list models")?;
-        Ok(rows.iter().map(|r| (r.get(0), ts(r.get(1)))).collect())
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT group_concat(key || char(31) || first_seen, char(30)) FROM models",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .what("list models")?;
+        Ok(split_pairs(text.as_deref())
+            .map(|(k, t)| (k.to_owned(), ts(t)))
+            .collect())
     }
 
     /// When the snapshot was taken.
@@ -527,28 +538,45 @@ impl Store {
 }
 
 impl Store {
-    /// The (key, variant, name) of every row of a snapshot, without decoding the rows.
+    /// The (key, variant) of every row of a snapshot, without decoding the rows.
     pub async fn snapshot_model_ids(
         &self,
         snapshot_id: i64,
-    ) -> Result<Vec<(String, Option<String>, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT o.model_key, o.variant, json_extract(o.data, '$.name') FROM snapshot_observations so
-             JOIN observations o ON o.id = so.observation_id WHERE so.snapshot_id = ?1 ORDER BY o.source_model",
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT group_concat(model_key || char(31) || ifnull(variant, ''), char(30)) FROM (
+                 SELECT o.model_key, o.variant FROM snapshot_observations so
+                 JOIN observations o ON o.id = so.observation_id
+                 WHERE so.snapshot_id = ?1 ORDER BY o.source_model)",
         )
         .bind(snapshot_id)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await
         .what("read snapshot model ids")?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    r.get(1),
-                    r.get::<Option<String>, _>(2).unwrap_or_default(),
-                )
-            })
+        Ok(split_pairs(text.as_deref())
+            .map(|(k, v)| (k.to_owned(), (!v.is_empty()).then(|| v.to_owned())))
             .collect())
     }
+
+    /// Each model key's name as first stored.
+    pub async fn model_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT group_concat(key || char(31) || name, char(30)) FROM models",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .what("read model names")?;
+        Ok(split_pairs(text.as_deref())
+            .map(|(k, n)| (k.to_owned(), n.to_owned()))
+            .collect())
+    }
+}
+
+/// Splits `a<US>b<RS>c<US>d` (ASCII unit and record separators) into pairs: many small rows
+/// read as one value, which is much cheaper than fetching them row by row.
+fn split_pairs(text: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
+    text.unwrap_or_default()
+        .split('\u{1e}')
+        .filter(|r| !r.is_empty())
+        .filter_map(|r| r.split_once('\u{1f}'))
 }
