@@ -205,4 +205,5 @@ $SEND_ROWS| Full ingest of every fixture source (6 sources, 3.1 MB) over loopbac
 Commands: \`scripts/bench.sh\` (\`BENCH_SIZES\`, \`BENCH_IDLE_SECS\` to change the list sizes and
 the idle time). The floors are \`target/release/modelbrief-bench smtp-floor|parse-floor\`.
 MD
+cat docs/benchmark-findings.md >> BENCHMARKS.md
 cat BENCHMARKS.md
