@@ -3,10 +3,11 @@
 //! Nothing is invented: a score no source publishes is absent, and the verdict says so.
 
 use crate::categories::{OVERALL, best_scores, category_scores};
-use crate::prices::{canonical, catalogue};
+use crate::facts::{facts, rows_of};
+use crate::prices::catalogue;
 use crate::rank::{headline_benchmark, leaderboard_name};
 use crate::{Settings, SourceInput};
-use modelbrief_domain::{ModelId, ModelKey, SourceKind};
+use modelbrief_domain::{ModelKey, SourceKind};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,14 +61,7 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
             ))
         })
         .collect();
-    let rows: Vec<(&str, SourceKind, &modelbrief_domain::Observation)> = current
-        .iter()
-        .flat_map(|(s, k, obs)| {
-            obs.iter()
-                .filter(|o| &o.model.key == key && !o.is_alias)
-                .map(move |o| (*s, *k, o))
-        })
-        .collect();
+    let rows = rows_of(sources, key);
     let scores = best_scores(rows.iter().map(|(_, _, o)| *o));
     let categories = category_scores(
         &settings.categories,
@@ -92,38 +86,26 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
             *e = e.max(s.value);
         }
     }
-    let cat = catalogue(current.iter().copied());
-    let base = ModelId {
-        key: key.clone(),
-        variant: None,
-    };
-    let priced = cat.get(&base).and_then(|r| canonical(r, true));
-    let ctx = cat.get(&base).and_then(|r| canonical(r, false));
-    let name_row = rows
-        .iter()
-        .find(|(_, k, o)| *k == SourceKind::Openrouter && o.model.variant.is_none())
-        .or_else(|| rows.iter().find(|(_, _, o)| o.model.variant.is_none()))
-        .or(rows.first());
+    let facts = facts(&rows, &catalogue(current.iter().copied()), key);
     Profile {
         model: key.to_string(),
-        name: name_row.map_or_else(|| key.to_string(), |(_, _, o)| o.name.clone()),
-        provider: rows
-            .iter()
-            .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
+        name: facts
+            .name_row
+            .map_or_else(|| key.to_string(), |o| o.name.clone()),
+        provider: facts.provider.clone(),
         categories,
         benchmarks,
-        input_per_mtok: priced
+        input_per_mtok: facts
+            .priced
             .and_then(|l| l.obs.input_per_mtok)
             .map(|p| p.decimal()),
-        output_per_mtok: priced
+        output_per_mtok: facts
+            .priced
             .and_then(|l| l.obs.output_per_mtok)
             .map(|p| p.decimal()),
-        price_basis: priced.map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model)),
-        context: ctx.and_then(|l| l.obs.context),
-        reasoning: rows
-            .iter()
-            .filter_map(|(_, _, o)| o.reasoning)
-            .reduce(|a, b| a || b),
+        price_basis: facts.price_basis(),
+        context: facts.context,
+        reasoning: facts.reasoning,
         speed: None,
     }
 }

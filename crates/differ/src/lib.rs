@@ -12,6 +12,7 @@
 mod categories;
 pub mod compare;
 mod edition;
+mod facts;
 mod models;
 mod prices;
 mod rank;

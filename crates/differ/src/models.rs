@@ -6,7 +6,8 @@
 //! healthy pulls without it, the Nth of them inside the window; failed and quarantined pulls
 //! are skipped (they are evidence of nothing).
 
-use crate::prices::{canonical, catalogue};
+use crate::facts::{facts, rows_of};
+use crate::prices::catalogue;
 use crate::rank::headline_benchmark;
 use crate::{NewModel, RemovedModel, Settings, SourceInput, Window};
 
@@ -70,29 +71,9 @@ pub(crate) fn new_models(
             continue;
         }
         // Rows from every source, including ones without a baseline, describe the model.
-        let all: Vec<(&str, SourceKind, &Observation)> = sources
-            .iter()
-            .filter_map(|s| Some((s, s.current.as_ref()?)))
-            .flat_map(|(s, c)| {
-                c.observations
-                    .iter()
-                    .filter(|o| &o.model.key == key && !o.is_alias)
-                    .map(move |o| (s.name.as_str(), s.kind, o))
-            })
-            .collect();
-        let base_id = ModelId {
-            key: key.clone(),
-            variant: None,
-        };
-        let priced = current_cat.get(&base_id).and_then(|r| canonical(r, true));
-        let ctx = current_cat.get(&base_id).and_then(|r| canonical(r, false));
-        let name_row = all
-            .iter()
-            .find(|(_, k, o)| *k == SourceKind::Openrouter && o.model.variant.is_none())
-            .or_else(|| all.iter().find(|(_, _, o)| o.model.variant.is_none()))
-            .or(all.first())
-            .map(|(_, _, o)| *o)
-            .unwrap_or(rows[0].1);
+        let all = rows_of(sources, key);
+        let facts = facts(&all, &current_cat, key);
+        let name_row = facts.name_row.unwrap_or(rows[0].1);
         let mut scores = BTreeMap::new();
         for (source, kind, o) in &all {
             for s in o
@@ -117,23 +98,19 @@ pub(crate) fn new_models(
         out.push(NewModel {
             model: key.to_string(),
             name: name_row.name.clone(),
-            provider: all
-                .iter()
-                .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
+            provider: facts.provider.clone(),
             sources: sources_listing.into_iter().collect(),
-            input_per_mtok: priced
+            input_per_mtok: facts
+                .priced
                 .and_then(|l| l.obs.input_per_mtok)
                 .map(|p| p.decimal()),
-            output_per_mtok: priced
+            output_per_mtok: facts
+                .priced
                 .and_then(|l| l.obs.output_per_mtok)
                 .map(|p| p.decimal()),
-            price_basis: priced
-                .map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model)),
-            context: ctx.and_then(|l| l.obs.context),
-            reasoning: all
-                .iter()
-                .filter_map(|(_, _, o)| o.reasoning)
-                .reduce(|a, b| a || b),
+            price_basis: facts.price_basis(),
+            context: facts.context,
+            reasoning: facts.reasoning,
             scores,
             first_seen: seen,
             notable,

@@ -1,0 +1,68 @@
+//! What the current snapshots say about one model: its rows across sources, display name,
+//! maker, canonical price and context, and reasoning flag. Shared by new models and `compare`.
+
+use crate::SourceInput;
+use crate::prices::{Catalogue, Listing, canonical};
+use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind};
+
+/// One source row: (source name, kind, observation).
+pub(crate) type Row<'a> = (&'a str, SourceKind, &'a Observation);
+
+/// Every non-alias row of `key` in the sources' current snapshots.
+pub(crate) fn rows_of<'a>(sources: &'a [SourceInput], key: &ModelKey) -> Vec<Row<'a>> {
+    sources
+        .iter()
+        .filter_map(|s| Some((s, s.current.as_ref()?)))
+        .flat_map(|(s, c)| {
+            c.observations
+                .iter()
+                .filter(|o| &o.model.key == key && !o.is_alias)
+                .map(move |o| (s.name.as_str(), s.kind, o))
+        })
+        .collect()
+}
+
+pub(crate) struct Facts<'a> {
+    /// The row whose name to show: OpenRouter's base model, else any base model, else any.
+    pub name_row: Option<&'a Observation>,
+    pub provider: Option<String>,
+    pub priced: Option<Listing<'a>>,
+    pub context: Option<u64>,
+    pub reasoning: Option<bool>,
+}
+
+impl Facts<'_> {
+    /// `first_party (litellm: claude-sonnet-5)`.
+    pub fn price_basis(&self) -> Option<String> {
+        self.priced
+            .map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model))
+    }
+}
+
+pub(crate) fn facts<'a>(rows: &[Row<'a>], catalogue: &Catalogue<'a>, key: &ModelKey) -> Facts<'a> {
+    let base = ModelId {
+        key: key.clone(),
+        variant: None,
+    };
+    let listings = catalogue.get(&base);
+    let name_row = rows
+        .iter()
+        .find(|(_, k, o)| *k == SourceKind::Openrouter && o.model.variant.is_none())
+        .or_else(|| rows.iter().find(|(_, _, o)| o.model.variant.is_none()))
+        .or(rows.first())
+        .map(|(_, _, o)| *o);
+    Facts {
+        name_row,
+        provider: rows
+            .iter()
+            .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
+        priced: listings.and_then(|r| canonical(r, true)),
+        context: listings
+            .and_then(|r| canonical(r, false))
+            .and_then(|l| l.obs.context),
+        reasoning: rows
+            .iter()
+            .filter_map(|(_, _, o)| o.reasoning)
+            .reduce(|a, b| a || b),
+    }
+}
