@@ -432,22 +432,4 @@ impl Store {
         .what("next retry")?;
         Ok(t.and_then(|t| Timestamp::parse(&t).ok()))
     }
-
-    /// Delivery rows of an edition, for tests and the operator.
-    pub async fn deliveries(
-        &self,
-        edition_id: i64,
-    ) -> Result<Vec<(i64, String, i64, Option<String>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT subscriber_id, status, attempts, message_id FROM deliveries WHERE edition_id = ?1 ORDER BY subscriber_id",
-        )
-        .bind(edition_id)
-        .fetch_all(&self.pool)
-        .await
-        .what("list deliveries")?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect())
-    }
 }

@@ -19,7 +19,7 @@ pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberR
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -29,7 +29,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
-    path: PathBuf,
 }
 
 impl Store {
@@ -64,14 +63,7 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
-        Ok(Self {
-            pool,
-            path: path.to_owned(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Self { pool })
     }
 
     /// A trivial query, for health checks.

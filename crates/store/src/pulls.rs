@@ -329,23 +329,6 @@ impl Store {
         .what("count rows")?;
         Ok((r.get(0), r.get(1), r.get(2)))
     }
-
-    /// The canonical key a source's spelling resolved to, if it has been seen.
-    pub async fn alias_of(
-        &self,
-        source: &str,
-        source_model: &str,
-    ) -> Result<Option<(String, Option<String>)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT model_key, variant FROM model_aliases WHERE source = ?1 AND source_model = ?2",
-        )
-        .bind(source)
-        .bind(source_model)
-        .fetch_optional(&self.pool)
-        .await
-        .what("read alias")?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
-    }
 }
 
 async fn set_validators(

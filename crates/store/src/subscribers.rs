@@ -246,22 +246,6 @@ impl Store {
         .map(|r| row(&r)))
     }
 
-    pub async fn subscriber_by_email(
-        &self,
-        email: &SubscriberEmail,
-    ) -> Result<Option<SubscriberRow>, StoreError> {
-        Ok(sqlx::query(concat!(
-            "SELECT ",
-            cols!(),
-            " FROM subscribers WHERE email = ?1"
-        ))
-        .bind(email.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .what("read subscriber")?
-        .map(|r| row(&r)))
-    }
-
     /// Subscribers, optionally of one status, in id order.
     pub async fn subscribers(
         &self,

@@ -17,15 +17,7 @@ use serde_json::json;
 const RECENT: i64 = 20;
 
 fn unavailable(state: &AppState, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "archive: database error");
-    message(
-        state,
-        false,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "Please try again",
-        "Something went wrong on our side.",
-    )
+    crate::pages::unavailable(state, false, "archive", e)
 }
 
 async fn recent(

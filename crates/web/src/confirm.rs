@@ -1,7 +1,7 @@
 //! `GET /confirm` (the double opt-in link), `POST /confirm/resend`, and the confirmation mail.
 
 use crate::AppState;
-use crate::pages::{message, render};
+use crate::pages::{invalid_link, message, render, unavailable};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -78,12 +78,8 @@ pub async fn send_confirmation(
 }
 
 fn invalid(state: &AppState) -> Response {
-    message(
+    invalid_link(
         state,
-        false,
-        StatusCode::BAD_REQUEST,
-        "invalid_token",
-        "This link is not valid",
         "The link is incomplete or not one of ours. Copy the whole link from the email, or subscribe again.",
     )
 }
@@ -123,17 +119,7 @@ pub(crate) async fn confirm(
                     "Thank you. The next weekly brief will arrive in your inbox; every issue has a one-click unsubscribe link.",
                 ),
                 Ok(_) => invalid(&state),
-                Err(e) => {
-                    tracing::error!(error = %e, "confirm: database error");
-                    message(
-                        &state,
-                        false,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "unavailable",
-                        "Please try again",
-                        "Something went wrong on our side; please try again later.",
-                    )
-                }
+                Err(e) => unavailable(&state, false, "confirm", e),
             }
         }
         Err(TokenError::Expired(_)) => render(
@@ -190,16 +176,6 @@ pub(crate) async fn resend(State(state): State<AppState>, Query(q): Query<TokenQ
             "Check your inbox",
             sent,
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "resend: database error");
-            message(
-                &state,
-                false,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Please try again",
-                "Something went wrong on our side; please try again later.",
-            )
-        }
+        Err(e) => unavailable(&state, false, "resend", e),
     }
 }

@@ -50,3 +50,34 @@ pub(crate) fn render(
         }
     }
 }
+
+/// A database failure: logged as an error (an operator must look), answered with a 503 that
+/// says nothing about the subscription.
+pub(crate) fn unavailable(
+    state: &AppState,
+    json: bool,
+    what: &str,
+    error: impl std::fmt::Display,
+) -> Response {
+    tracing::error!(error = %error, "{what}: database error");
+    message(
+        state,
+        json,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Please try again",
+        "Something went wrong on our side; please try again later.",
+    )
+}
+
+/// A link whose token is forged, truncated or for another purpose.
+pub(crate) fn invalid_link(state: &AppState, text: &str) -> Response {
+    message(
+        state,
+        false,
+        StatusCode::BAD_REQUEST,
+        "invalid_token",
+        "This link is not valid",
+        text,
+    )
+}

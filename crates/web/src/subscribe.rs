@@ -1,6 +1,6 @@
 //! `GET /` (the form) and `POST /subscribe` (form or JSON).
 
-use crate::pages::{message, render, wants_json};
+use crate::pages::{message, render, unavailable, wants_json};
 use crate::{AppState, confirm};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -156,15 +156,7 @@ pub(crate) async fn submit(
     {
         Ok(o) => o,
         Err(e) => {
-            tracing::error!(error = %e, "subscribe: database error");
-            return message(
-                &state,
-                json,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Please try again",
-                "Something went wrong on our side; please try again later.",
-            );
+            return unavailable(&state, json, "subscribe", e);
         }
     };
     // Same answer whatever the address's state: nobody learns who is subscribed.

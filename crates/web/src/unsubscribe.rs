@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::confirm::TokenQuery;
-use crate::pages::{message, render};
+use crate::pages::{invalid_link, message, render, unavailable};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -15,12 +15,8 @@ use modelbrief_store::ConsentRecord;
 use serde_json::json;
 
 fn invalid(state: &AppState) -> Response {
-    message(
+    invalid_link(
         state,
-        false,
-        StatusCode::BAD_REQUEST,
-        "invalid_token",
-        "This link is not valid",
         "The unsubscribe link is incomplete or not one of ours. Copy the whole link from the email.",
     )
 }
@@ -79,16 +75,6 @@ pub(crate) async fn submit(
             "You’re unsubscribed",
             "You will not receive the weekly brief any more. If this was a mistake, you can subscribe again on the front page.",
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "unsubscribe: database error");
-            message(
-                &state,
-                false,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Please try again",
-                "Something went wrong on our side; please try again in a moment.",
-            )
-        }
+        Err(e) => unavailable(&state, false, "unsubscribe", e),
     }
 }
