@@ -1,5 +1,6 @@
 //! A real SMTP server for the tests: aiosmtpd (tests/smtp_server.py) in a virtualenv that the
-//! test setup creates on first use (`python3 -m venv` + `pip install aiosmtpd dkimpy`).
+//! test setup creates on first use (`python3 -m venv` + `pip install aiosmtpd dkimpy lxml
+//! rnc2rng`; the last two validate the Atom feed against RFC 4287's schema).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The virtualenv's python, with aiosmtpd and dkimpy installed.
+/// The virtualenv's python, with aiosmtpd, dkimpy, lxml and rnc2rng installed.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
@@ -15,7 +16,7 @@ pub fn python() -> &'static Path {
         let py = venv.join("bin/python");
         let ready = |py: &Path| {
             Command::new(py)
-                .args(["-c", "import aiosmtpd, dkim"])
+                .args(["-c", "import aiosmtpd, dkim, lxml, rnc2rng"])
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success())
@@ -36,14 +37,16 @@ pub fn python() -> &'static Path {
                     "--quiet",
                     "aiosmtpd==1.4.6",
                     "dkimpy==1.1.8",
+                    "lxml==6.1.3",
+                    "rnc2rng==2.7.0",
                 ])
                 .status()
                 .expect("pip");
-            assert!(ok.success(), "pip install aiosmtpd dkimpy failed");
+            assert!(ok.success(), "pip install of the test packages failed");
         }
         assert!(
             ready(&py),
-            "aiosmtpd and dkimpy are not importable from {}",
+            "aiosmtpd, dkimpy, lxml or rnc2rng is not importable from {}",
             py.display()
         );
         py
