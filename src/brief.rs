@@ -13,6 +13,9 @@ use std::sync::Arc;
 /// removals.
 const HISTORY_PULLS: i64 = 200;
 const HISTORY_DAYS: i64 = 28;
+/// The chart shows at most this many listings over this many weeks.
+const CHART_MODELS: usize = 6;
+const CHART_WEEKS: i64 = 8;
 
 /// The edition label and window: an ISO week (Monday to Monday, UTC), or the configured window
 /// ending at `now`, labelled with the ISO week `now` falls in.
@@ -141,11 +144,33 @@ pub async fn compute(
     }
     let first_seen: BTreeMap<String, Timestamp> =
         store.models_first_seen().await?.into_iter().collect();
-    Ok(modelbrief_differ::compute(
+    let mut edition = modelbrief_differ::compute(
         label,
         window,
         &inputs,
         &first_seen,
         &loaded.config.brief.settings(),
-    ))
+    );
+    edition.price_history = price_history(store, &edition, window).await?;
+    Ok(edition)
+}
+
+/// The chart's data: the prices of the listings that moved most, over the weeks before the
+/// window's end.
+async fn price_history(
+    store: &Store,
+    edition: &Edition,
+    window: Window,
+) -> anyhow::Result<Vec<modelbrief_differ::PriceHistory>> {
+    let since =
+        Timestamp::from_datetime(window.to.datetime() - chrono::Duration::weeks(CHART_WEEKS));
+    let mut out = Vec::new();
+    for change in edition.charted_price_changes(CHART_MODELS) {
+        let key = change.model.split(':').next().unwrap_or(&change.model);
+        let pulls = store
+            .listing_history(&change.source, key, &change.listing, since, window.to)
+            .await?;
+        out.push(modelbrief_differ::price_history(change, &pulls));
+    }
+    Ok(out)
 }

@@ -459,11 +459,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let renderer =
                         modelbrief_mailer::Renderer::new(loaded.config.brief.templates.as_deref())
                             .map_err(|e| ConfigError(format!("{:#}", anyhow::Error::from(e))))?;
-                    let view = modelbrief_mailer::BriefView::new(&edition);
                     if format == BriefFormat::Html {
-                        renderer.html(&view)?
+                        renderer.html(&modelbrief_mailer::BriefView::standalone(&edition)?)?
                     } else {
-                        renderer.text(&view)?
+                        renderer.text(&modelbrief_mailer::BriefView::new(&edition))?
                     }
                 }
             };

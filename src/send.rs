@@ -317,6 +317,13 @@ fn brief_message(loaded: &Loaded, edition: &Edition, week: &str) -> anyhow::Resu
     let renderer = Renderer::new(cfg.brief.templates.as_deref())
         .map_err(|e| ConfigError(format!("{:#}", anyhow::Error::from(e))))?;
     let mut view = BriefView::new(edition);
+    let chart = modelbrief_mailer::chart::price_history_png(&edition.price_history)?;
+    if let Some(chart) = &chart {
+        view.attach_chart(
+            format!("cid:{}", modelbrief_mailer::chart::CHART_CID),
+            chart,
+        );
+    }
     view.unsubscribe_url = Some(UNSUBSCRIBE_PLACEHOLDER.to_owned());
     view.postal_address = Some(cfg.mail.postal_address.clone());
     view.web_url = cfg
@@ -349,6 +356,7 @@ fn brief_message(loaded: &Loaded, edition: &Edition, week: &str) -> anyhow::Resu
             .as_ref()
             .map(|d| d.load(&loaded.env))
             .transpose()?,
+        chart: chart.map(|c| modelbrief_mailer::messages::png_body(c.png)),
     })
 }
 

@@ -192,6 +192,39 @@ async fn lmarena_aider_and_litellm_weeks_of_2025_read_true() {
             ("gpt-5:low", 5, "entered_top")
         ]
     );
+    // The new #1 gets the matchup of the week against the #1 it displaced.
+    let leader = aider.iter().find(|s| s["kind"] == "new_leader").unwrap();
+    let m = &e["matchup"];
+    assert_eq!(m["leaderboard"], "aider:aider_polyglot");
+    assert_eq!(m["comparison"]["a"]["model"], "gpt-5");
+    assert_eq!(
+        m["comparison"]["b"]["model"].as_str(),
+        leader["previous_leader"]
+            .as_str()
+            .map(|p| p.split(':').next().unwrap()),
+        "{m:#}"
+    );
+    assert_eq!(m["comparison"]["b"]["model"], "o3-pro");
+    // GPT-5 has no price in LiteLLM's table yet: the card says so instead of guessing.
+    assert_eq!(m["comparison"]["a"]["input_per_mtok"], Value::Null);
+    let text = app
+        .run("2025-08-25T13:00:00Z", &["brief", "--format", "text"])
+        .await;
+    let text = String::from_utf8(text.stdout).unwrap();
+    let card = text
+        .split("MATCHUP OF THE WEEK")
+        .nth(1)
+        .expect("the text brief has the matchup");
+    assert!(
+        card.contains("openai/gpt-5, the new #1 on Aider polyglot, against o3-pro"),
+        "{card}"
+    );
+    assert!(card.contains("Aider polyglot: 88 vs 84.9 (+3.1)"), "{card}");
+    assert!(card.contains("input per 1M: N/A vs $20"), "{card}");
+    assert!(
+        card.contains("the widest single gap is Aider polyglot (openai/gpt-5 by 3.1)"),
+        "{card}"
+    );
 
     // 09-29 .. 10-06: the GPT-5 runs are renamed `gpt-5 (high)` etc.; that is not news.
     let e = at(&app, "2025-10-06T13:00:00Z").await;

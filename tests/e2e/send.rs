@@ -247,6 +247,7 @@ async fn every_confirmed_subscriber_gets_one_signed_message_whose_headers_unsubs
             );
         }
         assert!(html.contains("Claude Sonnet 5") && text.contains("Claude Sonnet 5"));
+        assert_chart_travels_inline(&msg, &html, &text);
         let file = app.dir.path().join(format!("m{i}.eml"));
         std::fs::write(&file, raw).unwrap();
         files.push(file);
@@ -317,6 +318,56 @@ async fn every_confirmed_subscriber_gets_one_signed_message_whose_headers_unsubs
         (Some(false), Some(20))
     );
     assert_eq!(smtp.messages().len(), 20);
+}
+
+/// The HTML shows the price chart by Content-ID, the message carries that PNG, and the alt text
+/// gives the same prices the text part lists.
+fn assert_chart_travels_inline(msg: &mail_parser::Message<'_>, html: &str, text: &str) {
+    use mail_parser::MimeHeaders;
+    let cid = "price-history@modelbrief";
+    let img = html.split("<img ").nth(1).expect("the brief has an image");
+    assert!(img.starts_with(&format!("src=\"cid:{cid}\"")), "{img}");
+    let part = msg
+        .parts
+        .iter()
+        .find(|p| p.content_id() == Some(cid))
+        .expect("the message carries the image it shows");
+    assert_eq!(
+        part.content_type().map(|c| (c.ctype(), c.subtype())),
+        Some(("image", Some("png")))
+    );
+    assert_eq!(&part.contents()[..8], b"\x89PNG\r\n\x1a\n");
+    let alt = unescape(
+        img.split("alt=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap(),
+    );
+    let listings = alt.split_once(": ").unwrap().1.trim_end_matches('.');
+    assert!(listings.split("; ").count() >= 2, "{alt}");
+    for listing in listings.split("; ") {
+        // "Name from $a in / $b out on 2026-06-29 to $c in / $d out on 2026-07-06"
+        let (_, from_to) = listing.split_once(" from ").unwrap();
+        let (from, to) = from_to.split_once(" to ").unwrap();
+        for end in [from, to] {
+            let (price, day) = end.rsplit_once(" on ").unwrap();
+            assert!(
+                text.contains(&format!("{day}: {price}")),
+                "the text part lists {day}: {price}\n{text}"
+            );
+        }
+    }
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[tokio::test]

@@ -9,11 +9,11 @@ use crate::rank::{headline_benchmark, leaderboard_name};
 use crate::{Settings, SourceInput};
 use modelbrief_domain::{ModelKey, SourceKind};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What the sources say about one model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     pub model: String,
     pub name: String,
@@ -32,14 +32,14 @@ pub struct Profile {
     pub speed: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gap {
     pub benchmark: String,
     pub a: f64,
     pub b: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub a: Profile,
     pub b: Profile,
@@ -230,4 +230,42 @@ fn format_ratio(r: Decimal) -> String {
     } else {
         format!("{:.0}% more", (f - 1.0) * 100.0)
     }
+}
+
+/// The matchup of the week: the new #1 of the most telling leaderboard (the overall category
+/// first, then the other categories, then single benchmarks) against the model it displaced.
+/// Only a significant change of leader between two different models counts.
+pub(crate) fn of_the_week(
+    sources: &[SourceInput],
+    shifts: &[crate::RankShift],
+    settings: &Settings,
+) -> Option<crate::Matchup> {
+    let overall = format!("category:{OVERALL}");
+    let weight = |board: &str| {
+        if board == overall {
+            0
+        } else if board.starts_with("category:") {
+            1
+        } else {
+            2
+        }
+    };
+    let key_of = |id: &str| ModelKey::normalise(id.split(':').next().unwrap_or(id));
+    let (shift, new, old) = shifts
+        .iter()
+        .filter(|s| s.kind == "new_leader" && s.significant)
+        .filter_map(|s| {
+            let new = key_of(&s.model)?;
+            let old = key_of(s.previous_leader.as_deref()?)?;
+            (new != old).then_some((s, new, old))
+        })
+        .min_by_key(|(s, _, _)| (weight(&s.leaderboard), s.leaderboard.clone()))?;
+    Some(crate::Matchup {
+        leaderboard: shift.leaderboard.clone(),
+        leaderboard_name: shift.leaderboard_name.clone(),
+        comparison: compare(
+            profile(sources, &new, settings),
+            profile(sources, &old, settings),
+        ),
+    })
 }

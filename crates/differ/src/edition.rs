@@ -20,6 +20,45 @@ pub struct Edition {
     pub context_changes: Vec<ContextChange>,
     pub notices: Vec<Notice>,
     pub sources: Vec<SourceHealth>,
+    /// The price history of the models whose price moved most (the brief's chart), biggest
+    /// move first. Filled by the brief job from stored pulls; empty in editions frozen before
+    /// it existed.
+    #[serde(default)]
+    pub price_history: Vec<PriceHistory>,
+    /// The matchup of the week: a leaderboard's new #1 against the model it displaced.
+    #[serde(default)]
+    pub matchup: Option<Matchup>,
+}
+
+/// One listing's prices over the weeks before the edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceHistory {
+    pub model: String,
+    pub name: String,
+    pub source: String,
+    pub listing: String,
+    /// The price at the start of the period, every change, and the price at its end, oldest
+    /// first. A point without prices means the listing was absent at that pull.
+    pub points: Vec<PricePoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PricePoint {
+    pub at: Timestamp,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub input_per_mtok: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub output_per_mtok: Option<Decimal>,
+}
+
+/// The matchup of the week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Matchup {
+    /// The leaderboard with the new leader (`category:Overall`, `openrouter:aa_intelligence_index`).
+    pub leaderboard: String,
+    pub leaderboard_name: String,
+    /// `a` is the new #1, `b` the previous one.
+    pub comparison: crate::compare::Comparison,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +136,9 @@ pub struct RankShift {
     /// `new_leader`, `entered_top`, `up` or `down`.
     pub kind: String,
     pub as_of: Timestamp,
+    /// For a `new_leader`: the model that was #1 before (the first by id when several tied).
+    #[serde(default)]
+    pub previous_leader: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

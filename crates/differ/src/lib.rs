@@ -13,12 +13,14 @@ mod categories;
 pub mod compare;
 mod edition;
 mod facts;
+mod history;
 mod models;
 mod prices;
 mod rank;
 
 pub use categories::{CategoryDef, CategoryPart};
 pub use edition::*;
+pub use history::price_history;
 pub use rank::leaderboard_name;
 
 use modelbrief_domain::{ModelId, Observation, SourceKind, Timestamp};
@@ -142,6 +144,7 @@ pub fn compute(
     let (price_changes, context_changes) = prices::changes(sources, settings, &mut notices);
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
     let rank_shifts = rank::shifts(sources, &suppressed, &new_keys, settings);
+    let matchup = compare::of_the_week(sources, &rank_shifts, settings);
     let health = edition::health(sources, window, settings);
     for s in &health {
         if s.status != SourceStatus::Ok {
@@ -192,5 +195,7 @@ pub fn compute(
         context_changes,
         notices,
         sources: health,
+        price_history: Vec::new(),
+        matchup,
     }
 }

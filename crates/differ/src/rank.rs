@@ -263,6 +263,9 @@ fn shifts_of(
             significant: old.is_none() || significant(id, before, after),
             kind: kind.into(),
             as_of,
+            previous_leader: (kind == "new_leader")
+                .then(|| old_leaders.first().map(|k| (*k).to_owned()))
+                .flatten(),
         });
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Invariants: the only crate that knows the template engine; HTML templates are rendered with
 //! auto-escaping on, so a model name from the internet (`<script>…`) arrives as text; the HTML
-//! and text parts are rendered from the same [`view::BriefView`].
+//! and text parts are rendered from the same [`view::BriefView`]; the one chart is drawn here
+//! too ([`chart`]), from the same numbers the text part prints.
 
+pub mod chart;
 pub mod messages;
 pub mod render;
 pub mod smtp;

@@ -1,7 +1,7 @@
 //! Building the emails: the confirmation mail and the brief, multipart HTML + text.
 
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart, SinglePart, header};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart, header};
 
 /// A message ready to hand to SMTP.
 pub struct Outgoing {
@@ -90,6 +90,14 @@ pub struct BriefMessage {
     /// An optional `mailto:` for List-Unsubscribe.
     pub unsubscribe_mailto: Option<String>,
     pub dkim: Option<Dkim>,
+    /// The chart as a PNG, shown inline by Content-ID [`crate::chart::CHART_CID`]; encoded
+    /// once here and copied into every message.
+    pub chart: Option<Body>,
+}
+
+/// A PNG as a MIME body (base64), for [`BriefMessage::chart`].
+pub fn png_body(png: Vec<u8>) -> Body {
+    Body::new(png)
 }
 
 impl BriefMessage {
@@ -126,16 +134,26 @@ impl BriefMessage {
                 "List-Unsubscribe=One-Click".to_owned(),
             ))
             .raw_header(raw("List-Id", self.list_id.clone()))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(SinglePart::plain(
-                        self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url),
-                    ))
-                    .singlepart(SinglePart::html(self.html.replace(
-                        UNSUBSCRIBE_PLACEHOLDER,
-                        &escape_attribute(unsubscribe_url),
-                    ))),
-            )
+            .multipart({
+                let text =
+                    SinglePart::plain(self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url));
+                let html = SinglePart::html(
+                    self.html
+                        .replace(UNSUBSCRIBE_PLACEHOLDER, &escape_attribute(unsubscribe_url)),
+                );
+                match &self.chart {
+                    // text | (html + the image it shows by Content-ID)
+                    Some(png) => MultiPart::alternative().singlepart(text).multipart(
+                        MultiPart::related().singlepart(html).singlepart(
+                            Attachment::new_inline(crate::chart::CHART_CID.to_owned()).body(
+                                png.clone(),
+                                header::ContentType::parse("image/png").expect("a valid MIME type"),
+                            ),
+                        ),
+                    ),
+                    None => MultiPart::alternative().singlepart(text).singlepart(html),
+                }
+            })
             .map_err(BuildError::Message)?;
         if let Some(d) = &self.dkim {
             message.sign(&d.config);
@@ -236,6 +254,11 @@ pub fn check(
     if !decoded.iter().all(|b| b.contains(postal_address)) {
         problems.push("the body lacks the postal address".into());
     }
+    for cid in missing_inline_images(&out.raw) {
+        problems.push(format!(
+            "the HTML shows cid:{cid} but the message carries no part with that Content-ID"
+        ));
+    }
     if out.raw.len() > max_bytes {
         problems.push(format!(
             "the message is {} bytes, over the {max_bytes}-byte limit",
@@ -243,6 +266,24 @@ pub fn check(
         ));
     }
     problems
+}
+
+/// The `cid:` images the HTML part refers to that no part of the message carries.
+fn missing_inline_images(raw: &[u8]) -> Vec<String> {
+    use mail_parser::MimeHeaders;
+    let Some(msg) = mail_parser::MessageParser::default().parse(raw) else {
+        return Vec::new();
+    };
+    let carried: Vec<&str> = msg.parts.iter().filter_map(|p| p.content_id()).collect();
+    let Some(html) = msg.body_html(0) else {
+        return Vec::new();
+    };
+    html.split("src=\"cid:")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|cid| !carried.contains(cid))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The decoded text of each part (text and HTML).
@@ -277,6 +318,7 @@ mod tests {
             week: "2026-W28".into(),
             unsubscribe_mailto: Some("mailto:unsubscribe@example.com".into()),
             dkim: None,
+            chart: None,
         }
     }
 
@@ -297,6 +339,56 @@ mod tests {
             check(&out, url, "1 Test Street", false, 100_000),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn the_chart_travels_inline_next_to_the_html_that_shows_it() {
+        use mail_parser::MimeHeaders;
+        let mut b = brief();
+        b.html = b.html.replace(
+            "<p>Hi",
+            &format!(
+                "<img src=\"cid:{}\" alt=\"prices\"><p>Hi",
+                crate::chart::CHART_CID
+            ),
+        );
+        let url = "https://brief.example.com/unsubscribe?token=abc";
+        let without = b
+            .for_subscriber(7, "ada@example.com", url, std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(
+            check(&without, url, "1 Test Street", false, 100_000),
+            vec![format!(
+                "the HTML shows cid:{} but the message carries no part with that Content-ID",
+                crate::chart::CHART_CID
+            )]
+        );
+
+        let png = b"\x89PNG\r\n\x1a\nnot really a picture".to_vec();
+        b.chart = Some(png_body(png.clone()));
+        let with = b
+            .for_subscriber(7, "ada@example.com", url, std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(
+            check(&with, url, "1 Test Street", false, 100_000),
+            Vec::<String>::new()
+        );
+        let msg = mail_parser::MessageParser::default()
+            .parse(&with.raw)
+            .unwrap();
+        let image = msg
+            .parts
+            .iter()
+            .find(|p| p.content_id() == Some(crate::chart::CHART_CID))
+            .expect("an inline part");
+        assert_eq!(image.contents(), png.as_slice());
+        assert!(
+            msg.body_text(0).unwrap().contains("Unsubscribe: https://"),
+            "the text part is still there"
+        );
+        let raw = String::from_utf8_lossy(&with.raw);
+        assert!(raw.contains("multipart/related"), "{raw}");
+        assert!(raw.contains("Content-Disposition: inline"), "{raw}");
     }
 
     #[test]

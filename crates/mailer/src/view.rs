@@ -1,12 +1,14 @@
 //! The brief as a reader sees it: an [`Edition`] turned into display strings, in order of
 //! interest, shared by the HTML and text templates.
 
-use modelbrief_differ::{Edition, SourceStatus};
+use modelbrief_differ::{Edition, Matchup, PriceHistory, SourceStatus};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// At most this many rows per section; the rest are counted and left to `changes.json`.
 pub const MAX_ROWS: usize = 40;
+/// The brief card's content width in pixels (640 less its padding).
+const CHART_DISPLAY_WIDTH: u32 = 584;
 
 #[derive(Debug, Serialize)]
 pub struct BriefView {
@@ -34,6 +36,42 @@ pub struct BriefView {
     pub postal_address: Option<String>,
     /// The web version of this edition ("view in browser").
     pub web_url: Option<String>,
+    /// The numbers behind the chart, one entry per listing (the text part prints them).
+    pub price_history: Vec<HistoryView>,
+    /// The chart image; set by whoever knows where the image will be (`cid:` in mail, a URL
+    /// on the web, a data URI in a file), see [`BriefView::attach_chart`].
+    pub chart: Option<ChartView>,
+    /// What the chart shows, in words (its alt text).
+    pub chart_alt: String,
+    pub matchup: Option<MatchupView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryView {
+    pub name: String,
+    pub cited: String,
+    /// `2026-06-29: $0.2 in / $0.77 out`, oldest first.
+    pub points: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChartView {
+    pub src: String,
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatchupView {
+    pub board: String,
+    /// The new #1.
+    pub a: String,
+    /// The model it displaced.
+    pub b: String,
+    /// (what, a, b, difference a − b or empty).
+    pub rows: Vec<(String, String, String, String)>,
+    pub verdict: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -138,6 +176,114 @@ fn pct(p: Option<f64>) -> String {
         Some(p) if p > 0.0 => format!("+{p:.1}%"),
         Some(p) => format!("\u{2212}{:.1}%", p.abs()),
         None => "new".into(),
+    }
+}
+
+fn pair(input: Option<Decimal>, output: Option<Decimal>) -> String {
+    match (input, output) {
+        (Some(i), Some(o)) => format!("{} in / {} out", money(i), money(o)),
+        (Some(i), None) => format!("{} in", money(i)),
+        (None, Some(o)) => format!("{} out", money(o)),
+        (None, None) => "not listed".into(),
+    }
+}
+
+fn history_view(h: &PriceHistory) -> HistoryView {
+    HistoryView {
+        name: h.name.clone(),
+        cited: format!("{} listing {}", h.source, h.listing),
+        points: h
+            .points
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    date(p.at),
+                    pair(p.input_per_mtok, p.output_per_mtok)
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The chart's alt text: each listing's first and last price, the same numbers as the text.
+fn chart_alt(history: &[PriceHistory]) -> String {
+    let lines: Vec<String> = history
+        .iter()
+        .filter_map(|h| {
+            let (first, last) = (h.points.first()?, h.points.last()?);
+            Some(format!(
+                "{} from {} on {} to {} on {}",
+                h.name,
+                pair(first.input_per_mtok, first.output_per_mtok),
+                date(first.at),
+                pair(last.input_per_mtok, last.output_per_mtok),
+                date(last.at)
+            ))
+        })
+        .collect();
+    format!(
+        "Chart of input and output prices per 1M tokens: {}.",
+        lines.join("; ")
+    )
+}
+
+fn matchup_view(m: &Matchup) -> MatchupView {
+    let c = &m.comparison;
+    let opt_money = |d: Option<Decimal>| d.map_or_else(|| "N/A".into(), money);
+    let mut rows: Vec<(String, String, String, String)> = c
+        .categories
+        .iter()
+        .map(|(name, a, b, d)| (name.clone(), score(*a), score(*b), format!("{d:+.1}")))
+        .collect();
+    // Single benchmarks both are scored on, widest gap first.
+    let mut shared: Vec<(&String, f64, f64)> =
+        c.a.benchmarks
+            .iter()
+            .filter_map(|(k, a)| Some((k, *a, *c.b.benchmarks.get(k)?)))
+            .collect();
+    shared.sort_by(|x, y| (y.1 - y.2).abs().total_cmp(&(x.1 - x.2).abs()));
+    rows.extend(
+        shared
+            .into_iter()
+            .take(4)
+            .map(|(k, a, b)| (k.clone(), score(a), score(b), format!("{:+.1}", a - b))),
+    );
+    rows.push((
+        "input per 1M".into(),
+        opt_money(c.a.input_per_mtok),
+        opt_money(c.b.input_per_mtok),
+        String::new(),
+    ));
+    rows.push((
+        "output per 1M".into(),
+        opt_money(c.a.output_per_mtok),
+        opt_money(c.b.output_per_mtok),
+        String::new(),
+    ));
+    rows.push((
+        "context".into(),
+        c.a.context.map_or_else(|| "N/A".into(), tokens),
+        c.b.context.map_or_else(|| "N/A".into(), tokens),
+        String::new(),
+    ));
+    let flag = |r: Option<bool>| match r {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => "N/A".to_owned(),
+    };
+    rows.push((
+        "reasoning".into(),
+        flag(c.a.reasoning),
+        flag(c.b.reasoning),
+        String::new(),
+    ));
+    MatchupView {
+        board: m.leaderboard_name.clone(),
+        a: c.a.name.clone(),
+        b: c.b.name.clone(),
+        rows,
+        verdict: c.verdict.clone(),
     }
 }
 
@@ -338,8 +484,46 @@ impl BriefView {
             unsubscribe_url: None,
             postal_address: None,
             web_url: None,
+            price_history: e.price_history.iter().map(history_view).collect(),
+            chart: None,
+            chart_alt: chart_alt(&e.price_history),
+            matchup: e.matchup.as_ref().map(matchup_view),
         }
     }
+
+    /// Shows `chart` (drawn from this edition's price history) at `src`.
+    ///
+    /// `src` is `cid:…` in mail, a URL on the web and a `data:` URI in a file.
+    pub fn attach_chart(&mut self, src: String, chart: &crate::chart::Chart) {
+        self.chart = Some(ChartView {
+            src,
+            alt: self.chart_alt.clone(),
+            // Shown at the card's content width: Outlook sizes images by these attributes.
+            width: CHART_DISPLAY_WIDTH.min(chart.width),
+            height: chart.height * CHART_DISPLAY_WIDTH.min(chart.width) / chart.width,
+        });
+    }
+}
+
+impl BriefView {
+    /// The view for a self-contained HTML file (`brief --format html`, the demo): the chart,
+    /// when there is one, inside the file as a `data:` URI.
+    pub fn standalone(e: &Edition) -> Result<Self, crate::chart::ChartError> {
+        let mut view = Self::new(e);
+        if let Some(chart) = crate::chart::price_history_png(&e.price_history)? {
+            view.attach_chart(png_data_uri(&chart.png), &chart);
+        }
+        Ok(view)
+    }
+}
+
+/// A `data:` URI for a PNG: the chart inside a self-contained HTML file.
+pub fn png_data_uri(png: &[u8]) -> String {
+    use base64::Engine;
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
 }
 
 #[cfg(test)]

@@ -563,3 +563,57 @@ fn split_pairs(text: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
         .filter(|r| !r.is_empty())
         .filter_map(|r| r.split_once('\u{1f}'))
 }
+
+impl Store {
+    /// What one listing (`source_model` of `source`, a row of model `model_key`) said at every
+    /// healthy pull in `(from, to]`, plus the last healthy pull at or before `from`, oldest first.
+    /// `None` where the pull's snapshot does not list it. For the price-history chart.
+    pub async fn listing_history(
+        &self,
+        source: &str,
+        model_key: &str,
+        source_model: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(Timestamp, Option<Observation>)>, StoreError> {
+        let rows = sqlx::query(
+            "WITH ps AS (
+                 SELECT started_at, snapshot_id FROM pulls
+                 WHERE source = ?1 AND snapshot_id IS NOT NULL AND started_at > ?4 AND started_at <= ?5
+                 UNION ALL
+                 SELECT * FROM (SELECT started_at, snapshot_id FROM pulls
+                     WHERE source = ?1 AND snapshot_id IS NOT NULL AND started_at <= ?4
+                     ORDER BY started_at DESC LIMIT 1)
+             ), obs AS (
+                 SELECT id, data FROM observations WHERE model_key = ?2 AND source_model = ?3
+             )
+             SELECT ps.started_at, ps.snapshot_id, (SELECT obs.data FROM obs
+                 JOIN snapshot_observations so ON so.observation_id = obs.id
+                 WHERE so.snapshot_id = ps.snapshot_id LIMIT 1)
+             FROM ps ORDER BY ps.started_at",
+        )
+        .bind(source)
+        .bind(model_key)
+        .bind(source_model)
+        .bind(from.to_db())
+        .bind(to.to_db())
+        .fetch_all(&self.pool)
+        .await
+        .what("read a listing's history")?;
+        rows.iter()
+            .map(|r| {
+                let at = ts(r.get(0));
+                let data: Option<&str> = r.get(2);
+                let obs = data
+                    .map(|d| {
+                        serde_json::from_str(d).map_err(|source| StoreError::Corrupt {
+                            id: r.get(1),
+                            source,
+                        })
+                    })
+                    .transpose()?;
+                Ok((at, obs))
+            })
+            .collect()
+    }
+}

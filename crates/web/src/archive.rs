@@ -1,5 +1,6 @@
 //! The public archive: `/archive`, `/archive/{week}` (the web version of an edition, linked
-//! from each mail as "view in a browser"), `/feed.atom` and `/changes.json`.
+//! from each mail as "view in a browser") and its chart `/archive/{week}/price-history.png`,
+//! `/feed.atom` and `/changes.json`.
 //!
 //! Nothing personal is ever rendered here: no address, no token, no unsubscribe link.
 
@@ -11,6 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use modelbrief_differ::Edition;
 use modelbrief_mailer::BriefView;
+use modelbrief_mailer::chart::{self, Chart};
 use serde_json::json;
 
 /// Editions in the feed and in `changes.json`.
@@ -54,10 +56,11 @@ pub(crate) async fn index(State(state): State<AppState>) -> Response {
     )
 }
 
-pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+/// The frozen edition of `week`, or the page to answer with instead.
+async fn frozen(state: &AppState, week: &str) -> Result<Edition, Response> {
     let not_found = || {
         message(
-            &state,
+            state,
             false,
             StatusCode::NOT_FOUND,
             "not_found",
@@ -65,19 +68,67 @@ pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<Stri
             "There is no edition for that week.",
         )
     };
-    if modelbrief_domain::IsoWeek::parse(&week).is_err() {
-        return not_found();
+    if modelbrief_domain::IsoWeek::parse(week).is_err() {
+        return Err(not_found());
     }
-    let row = match state.store.edition(&week).await {
+    let row = match state.store.edition(week).await {
         Ok(Some(r)) => r,
-        Ok(None) => return not_found(),
-        Err(e) => return unavailable(&state, e),
+        Ok(None) => return Err(not_found()),
+        Err(e) => return Err(unavailable(state, e)),
     };
-    let Ok(edition) = serde_json::from_str::<Edition>(&row.content) else {
-        return not_found();
+    serde_json::from_str::<Edition>(&row.content).map_err(|_| not_found())
+}
+
+/// Draws an edition's chart off the async workers (a few milliseconds of CPU).
+async fn draw(edition: Edition) -> Result<Option<Chart>, String> {
+    tokio::task::spawn_blocking(move || chart::price_history_png(&edition.price_history))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+    let edition = match frozen(&state, &week).await {
+        Ok(e) => e,
+        Err(r) => return r,
     };
-    match state.renderer.html(&BriefView::new(&edition)) {
+    let mut view = BriefView::new(&edition);
+    match draw(edition).await {
+        // Relative to /archive/{week}: works behind a path prefix too.
+        Ok(Some(c)) => view.attach_chart(format!("{week}/{}", chart::CHART_FILE), &c),
+        Ok(None) => {}
+        // The page is still worth reading without its picture.
+        Err(e) => tracing::warn!(week, error = %e, "cannot draw the chart"),
+    }
+    match state.renderer.html(&view) {
         Ok(html) => Html(html).into_response(),
+        Err(e) => unavailable(&state, e),
+    }
+}
+
+/// `GET /archive/{week}/price-history.png`: the edition's chart (frozen, so cacheable).
+pub(crate) async fn chart_png(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+    let edition = match frozen(&state, &week).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    match draw(edition).await {
+        Ok(Some(c)) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            c.png,
+        )
+            .into_response(),
+        Ok(None) => message(
+            &state,
+            false,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No chart",
+            "That edition has no price changes to chart.",
+        ),
         Err(e) => unavailable(&state, e),
     }
 }
@@ -92,7 +143,8 @@ pub(crate) async fn feed(State(state): State<AppState>) -> Response {
     let updated = editions
         .first()
         .and_then(|(r, _)| chrono::DateTime::parse_from_rfc3339(&r.created_at).ok())
-        .unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH.fixed_offset());
+        // No edition yet: the feed is as new as this response.
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let entries: Vec<Entry> = editions
         .iter()
         .map(|(r, e)| {

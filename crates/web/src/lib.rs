@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/archive", get(archive::index))
         .route("/archive/{week}", get(archive::edition))
+        .route("/archive/{week}/price-history.png", get(archive::chart_png))
         .route("/feed.atom", get(archive::feed))
         .route("/changes.json", get(archive::changes))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
