@@ -98,6 +98,8 @@ pub struct Outcome {
 pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
     std::fs::create_dir_all(dir.join("sources"))
         .with_context(|| format!("creating {}", dir.display()))?;
+    // Absolute, so the written config finds its database from any working directory.
+    let dir = &std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?;
     let db = dir.join("modelbrief.db");
     for suffix in ["", "-wal", "-shm"] {
         let mut p = db.as_os_str().to_owned();
@@ -174,7 +176,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
     let (label, window) = crate::brief::window(Some(IsoWeek::of(send_time)), send_time, &loaded);
     let edition = crate::brief::compute(&store, &loaded, &label, window).await?;
     let renderer = modelbrief_mailer::Renderer::new(None)?;
-    let view = modelbrief_mailer::BriefView::new(&edition);
+    let view = modelbrief_mailer::BriefView::standalone(&edition)?;
     write(&dir.join("brief.html"), renderer.html(&view)?.as_bytes())?;
     write(&dir.join("brief.txt"), renderer.text(&view)?.as_bytes())?;
     write(

@@ -8,8 +8,7 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
     let target = dir.path().join("modelbrief-demo");
     let out = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
         .current_dir(dir.path())
-        .args(["demo", "--dir"])
-        .arg(&target)
+        .args(["demo", "--dir", "modelbrief-demo"])
         .env_remove("RUST_LOG")
         .output()
         .unwrap();
@@ -54,6 +53,15 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
             "multipart: {}",
             path.display()
         );
+        assert!(
+            msg.parts.iter().any(|p| {
+                use mail_parser::MimeHeaders;
+                p.content_id() == Some("price-history@modelbrief")
+                    && p.contents().starts_with(b"\x89PNG")
+            }),
+            "the price chart travels inline: {}",
+            path.display()
+        );
         let lu = msg.header_raw("List-Unsubscribe").unwrap();
         assert!(
             lu.contains("http://127.0.0.1:8080/unsubscribe?token="),
@@ -64,6 +72,25 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
             "List-Unsubscribe=One-Click"
         );
     }
+    // The config it wrote finds its database from inside the folder too.
+    let inside = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
+        .current_dir(&target)
+        .args([
+            "--config",
+            "modelbrief.toml",
+            "brief",
+            "--week",
+            "2026-W28",
+            "--format",
+            "text",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&inside.stdout).starts_with("modelbrief 2026-W28: 5 new models"),
+        "{}",
+        String::from_utf8_lossy(&inside.stderr)
+    );
     // Running it again starts from a fresh database and gives the same brief.
     let again = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
         .args(["demo", "--dir"])
