@@ -111,7 +111,8 @@ pub async fn compute(
             Some(r) => Some(snaps.get(r.id, Some(r.taken_at)).await?),
             None => None,
         };
-        let current = match store.latest_healthy(name, Some(window.to)).await? {
+        let latest = store.latest_healthy(name, Some(window.to)).await?;
+        let current = match &latest {
             Some(r) => Some(snaps.get(r.id, Some(r.taken_at)).await?),
             None => None,
         };
@@ -140,6 +141,7 @@ pub async fn compute(
             baseline,
             current,
             history,
+            last_success: latest.map(|r| r.confirmed_at),
         });
     }
     let first_seen: BTreeMap<String, Timestamp> =

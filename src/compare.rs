@@ -69,6 +69,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
             baseline: None,
             current,
             history: Vec::new(),
+            last_success: None,
         });
     }
     let settings = loaded.config.brief.settings();

@@ -247,13 +247,19 @@ pub(crate) fn health(
         .iter()
         .map(|s| {
             let last = s.history.last();
-            let last_success = s.history.iter().rev().find(|p| p.healthy).map(|p| p.at);
+            let last_success = s
+                .history
+                .iter()
+                .rev()
+                .find(|p| p.healthy)
+                .map(|p| p.at)
+                .or(s.last_success);
             let stale = last_success.is_none_or(|t| {
                 (window.to.datetime() - t.datetime()).num_seconds() > settings.stale_after_secs
             });
             let status = match last {
                 Some(p) if !p.healthy => SourceStatus::Failing,
-                None => SourceStatus::Failing,
+                None if last_success.is_none() => SourceStatus::Failing,
                 _ if stale => SourceStatus::Stale,
                 _ => SourceStatus::Ok,
             };
@@ -268,4 +274,60 @@ pub(crate) fn health(
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modelbrief_domain::SourceKind;
+
+    fn at(day: &str) -> Timestamp {
+        Timestamp::parse(&format!("{day}T06:00:00Z")).unwrap()
+    }
+
+    #[test]
+    fn a_source_last_pulled_long_ago_is_stale_not_never_pulled() {
+        let source = SourceInput {
+            name: "litellm".into(),
+            kind: SourceKind::Litellm,
+            baseline: None,
+            current: None,
+            history: Vec::new(),
+            last_success: Some(at("2026-07-13")),
+        };
+        let window = Window {
+            from: at("2026-11-21"),
+            to: at("2026-11-28"),
+        };
+        let e = crate::compute(
+            "2026-W48",
+            window,
+            &[source.clone()],
+            &Default::default(),
+            &Settings::default(),
+        );
+        assert_eq!(e.sources[0].status, SourceStatus::Stale);
+        assert_eq!(e.sources[0].last_success, Some(at("2026-07-13")));
+        assert_eq!(
+            e.notices[0].text,
+            "litellm is stale: last success 2026-07-13"
+        );
+
+        let never = SourceInput {
+            last_success: None,
+            ..source
+        };
+        let e = crate::compute(
+            "2026-W48",
+            window,
+            &[never],
+            &Default::default(),
+            &Settings::default(),
+        );
+        assert_eq!(e.sources[0].status, SourceStatus::Failing);
+        assert_eq!(
+            e.notices[0].text,
+            "litellm has never been pulled successfully"
+        );
+    }
 }

@@ -70,6 +70,9 @@ pub struct SourceInput {
     pub current: Option<Arc<Snapshot>>,
     /// Pulls up to the window end, oldest first (enough to confirm removals).
     pub history: Vec<PullView>,
+    /// The last healthy pull at or before the window end, however old (the history may start
+    /// after it).
+    pub last_success: Option<Timestamp>,
 }
 
 /// The edition's time window: `(from, to]`.
