@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Renders the golden brief (tests/golden/brief-2026-W28.html) in headless Chromium, light and
-# dark, into docs/ (SCREENSHOT_DIR to write elsewhere), and fails if Chromium cannot render it.
+# Renders the brief of 2026-W28 (the demo's brief.html, chart included) in headless Chromium,
+# light and dark, into docs/ (SCREENSHOT_DIR to write elsewhere), and fails if Chromium cannot
+# render it.
 # Needs Debian's `chromium` (.ci/run installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 chrome=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 [ -n "$chrome" ] || { echo "screenshots: chromium not found (apt-get install chromium)" >&2; exit 1; }
-page="$PWD/tests/golden/brief-2026-W28.html"
 out=${SCREENSHOT_DIR:-docs}
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cargo build -q --release
+target/release/modelbrief demo --dir "$tmp/demo" >/dev/null
+page="$tmp/demo/brief.html"
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
        --disable-background-networking --disable-component-update --disable-sync
        --hide-scrollbars --user-data-dir="$tmp/profile")
 
 shot() { # name, extra flags...
   local name=$1; shift
-  "$chrome" "${flags[@]}" "$@" --window-size=760,2200 --screenshot="$out/$name" "file://$page" 2>"$tmp/$name.log" \
+  "$chrome" "${flags[@]}" "$@" --window-size=760,2900 --screenshot="$out/$name" "file://$page" 2>"$tmp/$name.log" \
     || { cat "$tmp/$name.log" >&2; exit 1; }
   [ "$(stat -c %s "$out/$name")" -gt 20000 ] || { echo "screenshots: $name looks blank" >&2; exit 1; }
 }
@@ -25,7 +28,6 @@ shot brief-light.png
 shot brief-dark.png --force-dark-mode --blink-settings=preferredColorScheme=0
 
 # The subscribe page, served by the real binary.
-cargo build -q --release
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$tmp/web.toml" <<TOML
 [database]
