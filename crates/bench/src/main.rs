@@ -1,8 +1,9 @@
 //! `modelbrief-bench`: the floors the benchmark suite (scripts/bench.sh) measures modelbrief
 //! against, in the same run.
 //!
-//! - `smtp-floor HOST PORT CONNECTIONS MESSAGES`: a bare lettre `AsyncSmtpConnection` over
-//!   `TCP_NODELAY` sockets blasting one pre-rendered message; prints messages per second.
+//! - `smtp-floor HOST PORT CONNECTIONS MESSAGES [BYTES]`: a bare lettre `AsyncSmtpConnection`
+//!   over `TCP_NODELAY` sockets blasting one pre-rendered message of BYTES (default 16,000, or
+//!   the size of the real brief); prints messages per second.
 //! - `parse-floor FILE...`: reads and parses the given fixture files with serde_json, csv or
 //!   serde_yaml alone (by extension); prints the milliseconds it took.
 
@@ -20,9 +21,10 @@ async fn main() -> anyhow::Result<()> {
             let port: u16 = args[3].parse()?;
             let connections: usize = args[4].parse()?;
             let messages: usize = args[5].parse()?;
+            let bytes: usize = args.get(6).map(|b| b.parse()).transpose()?.unwrap_or(16_000);
             let body = format!(
                 "From: a@example.com\r\nTo: b@example.com\r\nSubject: floor\r\n\r\n{}\r\n",
-                "x".repeat(16_000)
+                "x".repeat(bytes)
             );
             let envelope = Envelope::new(
                 Some("a@example.com".parse()?),

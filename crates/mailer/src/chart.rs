@@ -213,16 +213,50 @@ pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, Char
         }
         root.present().map_err(draw_err)?;
     }
+    Ok(Some(Chart {
+        png: encode(&buf, width, height)?,
+        width,
+        height,
+    }))
+}
+
+/// PNG-encodes an RGB buffer: as an indexed image when it has at most 256 colours (a chart of a
+/// few inks and their anti-aliased edges usually does), which is lossless and about half the
+/// bytes of RGB; every recipient's copy of the brief carries it.
+fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+    let mut palette: Vec<[u8; 3]> = Vec::new();
+    let mut index: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
+    let mut indexed = Vec::with_capacity(rgb.len() / 3);
+    for px in rgb.chunks_exact(3) {
+        let px = [px[0], px[1], px[2]];
+        let i = match index.get(&px) {
+            Some(i) => *i,
+            None if palette.len() < 256 => {
+                let i = palette.len() as u8;
+                palette.push(px);
+                index.insert(px, i);
+                i
+            }
+            None => break,
+        };
+        indexed.push(i);
+    }
+    let fits = indexed.len() * 3 == rgb.len();
     let mut png = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut png, width, height);
-        encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Best);
+        if fits {
+            encoder.set_color(png::ColorType::Indexed);
+            encoder.set_palette(palette.concat());
+        } else {
+            encoder.set_color(png::ColorType::Rgb);
+        }
         let mut writer = encoder.write_header()?;
-        writer.write_image_data(&buf)?;
+        writer.write_image_data(if fits { &indexed } else { rgb })?;
     }
-    Ok(Some(Chart { png, width, height }))
+    Ok(png)
 }
 
 #[cfg(test)]
@@ -250,7 +284,8 @@ mod tests {
     }
 
     fn decode(png_bytes: &[u8]) -> (png::OutputInfo, Vec<u8>) {
-        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut buf).unwrap();
@@ -307,7 +342,23 @@ mod tests {
             "the output price line is drawn"
         );
         assert!(has_colour(&pixels, INPUT), "the input price line is drawn");
-        assert!(chart.png.len() < 60_000, "{} bytes", chart.png.len());
+        assert_eq!(chart.png[25], 3, "IHDR colour type 3: indexed");
+        assert_eq!(info.color_type, png::ColorType::Rgb, "expanded from the palette");
+        assert!(chart.png.len() < 30_000, "{} bytes", chart.png.len());
+    }
+
+    #[test]
+    fn an_image_of_more_than_256_colours_is_kept_as_rgb_and_nothing_is_lost() {
+        let rgb: Vec<u8> = (0..300u32)
+            .flat_map(|i| [(i % 256) as u8, (i / 256) as u8, 7])
+            .collect();
+        let png_bytes = encode(&rgb, 300, 1).unwrap();
+        let (info, pixels) = decode(&png_bytes);
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        assert_eq!(pixels, rgb);
+        let few: Vec<u8> = (0..300u32).flat_map(|i| [(i % 3) as u8, 0, 9]).collect();
+        let (info, pixels) = decode(&encode(&few, 300, 1).unwrap());
+        assert_eq!((info.color_type, pixels), (png::ColorType::Rgb, few));
     }
 
     #[test]
