@@ -21,7 +21,11 @@ async fn main() -> anyhow::Result<()> {
             let port: u16 = args[3].parse()?;
             let connections: usize = args[4].parse()?;
             let messages: usize = args[5].parse()?;
-            let bytes: usize = args.get(6).map(|b| b.parse()).transpose()?.unwrap_or(16_000);
+            let bytes: usize = args
+                .get(6)
+                .map(|b| b.parse())
+                .transpose()?
+                .unwrap_or(16_000);
             let body = format!(
                 "From: a@example.com\r\nTo: b@example.com\r\nSubject: floor\r\n\r\n{}\r\n",
                 "x".repeat(bytes)

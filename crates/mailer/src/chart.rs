@@ -172,7 +172,8 @@ pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, Char
                 .margin(8)
                 .x_label_area_size(18)
                 .y_label_area_size(48)
-                .build_cartesian_2d(x0..x1, 0.0..ymax)
+                // A little room either side, so the end markers are not cut in half.
+                .build_cartesian_2d(x0 - (x1 - x0) * 0.03..x1 + (x1 - x0) * 0.03, 0.0..ymax)
                 .map_err(draw_err)?;
             let x_label = |v: &f64| day(*v);
             let y_label = |v: &f64| axis_money(*v, ymax);
@@ -343,7 +344,11 @@ mod tests {
         );
         assert!(has_colour(&pixels, INPUT), "the input price line is drawn");
         assert_eq!(chart.png[25], 3, "IHDR colour type 3: indexed");
-        assert_eq!(info.color_type, png::ColorType::Rgb, "expanded from the palette");
+        assert_eq!(
+            info.color_type,
+            png::ColorType::Rgb,
+            "expanded from the palette"
+        );
         assert!(chart.png.len() < 30_000, "{} bytes", chart.png.len());
     }
 
