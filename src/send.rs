@@ -357,6 +357,7 @@ fn brief_message(loaded: &Loaded, edition: &Edition, week: &str) -> anyhow::Resu
             .map(|d| d.load(&loaded.env))
             .transpose()?,
         chart: chart.map(|c| modelbrief_mailer::messages::png_body(c.png)),
+        prepared: Default::default(),
     })
 }
 

@@ -93,6 +93,113 @@ pub struct BriefMessage {
     /// The chart as a PNG, shown inline by Content-ID [`crate::chart::CHART_CID`]; encoded
     /// once here and copied into every message.
     pub chart: Option<Body>,
+    /// The two parts' transfer encoding, done on first use (leave it `Default::default()`).
+    pub prepared: Prepared,
+}
+
+/// The HTML and text parts encoded once per edition, see [`PreparedBody`].
+#[derive(Default)]
+pub struct Prepared(std::sync::OnceLock<(PreparedBody, PreparedBody)>);
+
+/// A part's body with the transfer encoding done once: only the lines that hold the unsubscribe
+/// placeholder are encoded again for each subscriber. Quoted-printable encodes line by line
+/// (a hard line break resets it), so the result is byte for byte what encoding the whole
+/// personalised part would give; other encodings fall back to encoding the whole part.
+pub struct PreparedBody {
+    encoding: lettre::message::header::ContentTransferEncoding,
+    segments: Vec<Segment>,
+}
+
+enum Segment {
+    /// Lines without the placeholder, already encoded.
+    Encoded(String),
+    /// One line (with its CRLF) holding the placeholder, not yet encoded.
+    Personal(String),
+}
+
+impl PreparedBody {
+    fn new(raw: &str) -> Self {
+        use lettre::message::header::ContentTransferEncoding as Cte;
+        // Pick the encoding lettre would pick for a personalised copy.
+        let sample = raw.replace(
+            UNSUBSCRIBE_PLACEHOLDER,
+            "https://brief.example.com/unsubscribe?token=v1.sample",
+        );
+        let encoding = Body::new(sample).encoding();
+        let text = crlf(raw);
+        if encoding != Cte::QuotedPrintable {
+            return Self {
+                encoding,
+                segments: vec![Segment::Personal(text)],
+            };
+        }
+        let mut segments = Vec::new();
+        let mut plain = String::new();
+        for line in text.split_inclusive("\r\n") {
+            if line.contains(UNSUBSCRIBE_PLACEHOLDER) {
+                if !plain.is_empty() {
+                    segments.push(Segment::Encoded(qp(&std::mem::take(&mut plain))));
+                }
+                segments.push(Segment::Personal(line.to_owned()));
+            } else {
+                plain.push_str(line);
+            }
+        }
+        if !plain.is_empty() {
+            segments.push(Segment::Encoded(qp(&plain)));
+        }
+        Self { encoding, segments }
+    }
+
+    /// The body with `replacement` where the placeholder was.
+    fn personalise(&self, replacement: &str) -> Body {
+        use lettre::message::header::ContentTransferEncoding as Cte;
+        if self.encoding != Cte::QuotedPrintable {
+            let whole: String = self
+                .segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Encoded(e) | Segment::Personal(e) => e.as_str(),
+                })
+                .collect();
+            return Body::new(whole.replace(UNSUBSCRIBE_PLACEHOLDER, replacement));
+        }
+        let mut out = String::with_capacity(
+            self.segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Encoded(e) | Segment::Personal(e) => e.len() + 32,
+                })
+                .sum(),
+        );
+        for s in &self.segments {
+            match s {
+                Segment::Encoded(e) => out.push_str(e),
+                Segment::Personal(line) => {
+                    out.push_str(&qp(&line.replace(UNSUBSCRIBE_PLACEHOLDER, replacement)))
+                }
+            }
+        }
+        Body::dangerous_pre_encoded(out.into_bytes(), Cte::QuotedPrintable)
+    }
+}
+
+/// Line endings as lettre writes them: every `\n` not already after `\r` becomes `\r\n`.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut prev = '\0';
+    for c in text.chars() {
+        if c == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+fn qp(text: &str) -> String {
+    String::from_utf8(quoted_printable::encode(text)).expect("quoted-printable is ASCII")
 }
 
 /// A PNG as a MIME body (base64), for [`BriefMessage::chart`].
@@ -135,12 +242,16 @@ impl BriefMessage {
             ))
             .raw_header(raw("List-Id", self.list_id.clone()))
             .multipart({
-                let text =
-                    SinglePart::plain(self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url));
-                let html = SinglePart::html(
-                    self.html
-                        .replace(UNSUBSCRIBE_PLACEHOLDER, &escape_attribute(unsubscribe_url)),
-                );
+                let (text_body, html_body) = self
+                    .prepared
+                    .0
+                    .get_or_init(|| (PreparedBody::new(&self.text), PreparedBody::new(&self.html)));
+                let text = SinglePart::builder()
+                    .header(header::ContentType::TEXT_PLAIN)
+                    .body(text_body.personalise(unsubscribe_url));
+                let html = SinglePart::builder()
+                    .header(header::ContentType::TEXT_HTML)
+                    .body(html_body.personalise(&escape_attribute(unsubscribe_url)));
                 match &self.chart {
                     // text | (html + the image it shows by Content-ID)
                     Some(png) => MultiPart::alternative().singlepart(text).multipart(
@@ -319,6 +430,7 @@ mod tests {
             unsubscribe_mailto: Some("mailto:unsubscribe@example.com".into()),
             dkim: None,
             chart: None,
+            prepared: Default::default(),
         }
     }
 
@@ -389,6 +501,65 @@ mod tests {
         let raw = String::from_utf8_lossy(&with.raw);
         assert!(raw.contains("multipart/related"), "{raw}");
         assert!(raw.contains("Content-Disposition: inline"), "{raw}");
+    }
+
+    #[test]
+    fn a_body_encoded_once_is_byte_for_byte_what_encoding_each_copy_would_give() {
+        // The real brief with a personal link where the mail template puts it.
+        let golden_html = include_str!("../../../tests/golden/brief-2026-W28.html")
+            .replace("(chart)", "iVBORw0KGgo")
+            .replace(
+                "</body>",
+                &format!("<p>You get this because you subscribed. <a href=\"{UNSUBSCRIBE_PLACEHOLDER}\" style=\"color:#0b5cad;\">Unsubscribe</a> with one click.</p>\n</body>"),
+            );
+        let golden_text = format!(
+            "{}Unsubscribe: {UNSUBSCRIBE_PLACEHOLDER}\n",
+            include_str!("../../../tests/golden/brief-2026-W28.txt")
+        );
+        let tricky = format!(
+            "caf\u{e9} = 1  \n{p}\n  trailing space \t\n{long} {p} {long}\n{p}",
+            p = UNSUBSCRIBE_PLACEHOLDER,
+            long = "x".repeat(90)
+        );
+        let bodies = [
+            golden_html,
+            golden_text,
+            tricky,
+            format!("plain ascii {UNSUBSCRIBE_PLACEHOLDER}\nno encoding needed\n"),
+        ];
+        let urls = [
+            "https://brief.example.com/unsubscribe?token=v1.abc".to_owned(),
+            "https://brief.example.com/unsubscribe?token=v1.AbC_-=&amp;x=\u{e9}".to_owned(),
+            format!("https://b.example/u?token={}", "t".repeat(200)),
+        ];
+        use lettre::message::header::ContentTransferEncoding as Cte;
+        let encodings: Vec<Cte> = bodies
+            .iter()
+            .map(|b| PreparedBody::new(b).encoding)
+            .collect();
+        assert_eq!(
+            encodings,
+            [
+                Cte::QuotedPrintable,
+                Cte::QuotedPrintable,
+                Cte::QuotedPrintable,
+                Cte::SevenBit
+            ],
+            "both paths are exercised"
+        );
+        for body in &bodies {
+            assert!(body.contains(UNSUBSCRIBE_PLACEHOLDER));
+            let prepared = PreparedBody::new(body);
+            for url in &urls {
+                let once = prepared.personalise(url);
+                let each = Body::new(body.replace(UNSUBSCRIBE_PLACEHOLDER, url));
+                assert_eq!(once.encoding(), each.encoding());
+                assert_eq!(
+                    String::from_utf8_lossy(once.as_ref()),
+                    String::from_utf8_lossy(each.as_ref())
+                );
+            }
+        }
     }
 
     #[test]
