@@ -143,36 +143,53 @@ pub(crate) fn removed_models(
             .as_ref()
             .map(|c| c.model_ids().into_iter().collect())
             .unwrap_or_default();
-        // Names as the source wrote them (baseline first), then the history's fallbacks.
-        let mut names: BTreeMap<&ModelId, &String> = BTreeMap::new();
-        for o in s.baseline.iter().flat_map(|b| b.observations.iter()) {
-            names.entry(&o.model).or_insert(&o.name);
-        }
-        for m in s.history.iter().filter_map(|p| p.models.as_ref()) {
-            for (id, name) in &m.names {
-                names.entry(id).or_insert(name);
-            }
-        }
-        // streak per model: (last seen, consecutive healthy pulls without it)
-        let mut streak: BTreeMap<ModelId, (Timestamp, usize)> = BTreeMap::new();
+        // Names as the source wrote them (baseline first), then the history's fallbacks; looked
+        // up only for the few models that turn out removed.
+        let name_of = |id: &ModelId| -> String {
+            s.baseline
+                .iter()
+                .flat_map(|b| b.observations.iter())
+                .find(|o| &o.model == id)
+                .map(|o| o.name.clone())
+                .or_else(|| {
+                    s.history
+                        .iter()
+                        .filter_map(|p| p.models.as_ref())
+                        .find_map(|m| m.names.get(id).cloned())
+                })
+                .unwrap_or_default()
+        };
+        // Models missing from the latest healthy pull: (last seen, consecutive healthy pulls
+        // without it). Successive pulls mostly vouch for the same snapshot, so the sets are
+        // compared only when the snapshot changes, and each pull only counts the missing ones.
+        let mut absent: BTreeMap<&ModelId, (Timestamp, usize)> = BTreeMap::new();
+        let mut previous: Option<(&crate::SnapshotModels, Timestamp)> = None;
         for p in &s.history {
             // A failed or quarantined pull is no evidence either way: it neither counts towards
             // a removal nor resets one.
-            let Some(snap) = p.models.as_ref().filter(|_| p.healthy) else {
+            let Some(snap) = p.models.as_deref().filter(|_| p.healthy) else {
                 continue;
             };
-            for id in snap.names.keys() {
-                streak.insert(id.clone(), (p.at, 0));
-            }
-            for (id, (last_seen, count)) in streak.iter_mut() {
-                if snap.names.contains_key(id) {
-                    continue;
+            match previous {
+                // The same snapshot (the binary shares one `Arc` per stored snapshot).
+                Some((prev, _)) if std::ptr::eq(prev, snap) => {}
+                Some((prev, prev_at)) => {
+                    for id in prev.names.keys() {
+                        if !snap.names.contains_key(id) {
+                            absent.entry(id).or_insert((prev_at, 0));
+                        }
+                    }
+                    absent.retain(|id, _| !snap.names.contains_key(*id));
                 }
+                None => {}
+            }
+            previous = Some((snap, p.at));
+            for (id, (last_seen, count)) in absent.iter_mut() {
                 *count += 1;
-                if *count == n && window.contains(p.at) && !current.contains(id) {
+                if *count == n && window.contains(p.at) && !current.contains(*id) {
                     out.push(RemovedModel {
                         model: id.to_string(),
-                        name: names.get(id).map(|n| (*n).clone()).unwrap_or_default(),
+                        name: name_of(id),
                         source: s.name.clone(),
                         last_seen: *last_seen,
                         confirmed_at: p.at,

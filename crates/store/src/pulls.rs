@@ -576,44 +576,49 @@ impl Store {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<(Timestamp, Option<Observation>)>, StoreError> {
-        let rows = sqlx::query(
-            "WITH ps AS (
-                 SELECT started_at, snapshot_id FROM pulls
-                 WHERE source = ?1 AND snapshot_id IS NOT NULL AND started_at > ?4 AND started_at <= ?5
-                 UNION ALL
-                 SELECT * FROM (SELECT started_at, snapshot_id FROM pulls
-                     WHERE source = ?1 AND snapshot_id IS NOT NULL AND started_at <= ?4
-                     ORDER BY started_at DESC LIMIT 1)
-             ), obs AS (
-                 SELECT id, data FROM observations WHERE model_key = ?2 AND source_model = ?3
-             )
-             SELECT ps.started_at, ps.snapshot_id, (SELECT obs.data FROM obs
-                 JOIN snapshot_observations so ON so.observation_id = obs.id
-                 WHERE so.snapshot_id = ps.snapshot_id LIMIT 1)
-             FROM ps ORDER BY ps.started_at",
+        // The healthy pulls, then the listing's row in each distinct snapshot they vouched for:
+        // a snapshot is shared by every unchanged pull after it, so this reads each row once.
+        let pulls = sqlx::query(
+            "SELECT started_at, snapshot_id FROM pulls
+             WHERE source = ?1 AND snapshot_id IS NOT NULL AND started_at > ?2 AND started_at <= ?3
+             UNION ALL
+             SELECT * FROM (SELECT started_at, snapshot_id FROM pulls
+                 WHERE source = ?1 AND snapshot_id IS NOT NULL AND started_at <= ?2
+                 ORDER BY started_at DESC LIMIT 1)
+             ORDER BY 1",
         )
         .bind(source)
-        .bind(model_key)
-        .bind(source_model)
         .bind(from.to_db())
         .bind(to.to_db())
         .fetch_all(&self.pool)
         .await
-        .what("read a listing's history")?;
-        rows.iter()
-            .map(|r| {
-                let at = ts(r.get(0));
-                let data: Option<&str> = r.get(2);
-                let obs = data
-                    .map(|d| {
-                        serde_json::from_str(d).map_err(|source| StoreError::Corrupt {
-                            id: r.get(1),
-                            source,
-                        })
-                    })
-                    .transpose()?;
-                Ok((at, obs))
-            })
-            .collect()
+        .what("read a listing's pulls")?;
+        let pulls: Vec<(String, i64)> = pulls.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mut ids: Vec<i64> = pulls.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows = sqlx::query(
+            "SELECT so.snapshot_id, o.data FROM observations o
+             JOIN snapshot_observations so ON so.observation_id = o.id
+             WHERE o.model_key = ?1 AND o.source_model = ?2
+               AND so.snapshot_id IN (SELECT value FROM json_each(?3))",
+        )
+        .bind(model_key)
+        .bind(source_model)
+        .bind(serde_json::to_string(&ids).expect("ids serialise"))
+        .fetch_all(&self.pool)
+        .await
+        .what("read a listing's rows")?;
+        let mut by_snapshot = std::collections::HashMap::new();
+        for r in &rows {
+            let id: i64 = r.get(0);
+            let obs: Observation = serde_json::from_str(r.get::<&str, _>(1))
+                .map_err(|source| StoreError::Corrupt { id, source })?;
+            by_snapshot.insert(id, obs);
+        }
+        Ok(pulls
+            .iter()
+            .map(|(at, id)| (ts(at), by_snapshot.get(id).cloned()))
+            .collect())
     }
 }
