@@ -302,7 +302,7 @@ mod tests {
         let e = crate::compute(
             "2026-W48",
             window,
-            &[source.clone()],
+            std::slice::from_ref(&source),
             &Default::default(),
             &Settings::default(),
         );
