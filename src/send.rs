@@ -321,7 +321,7 @@ fn brief_message(loaded: &Loaded, edition: &Edition, week: &str) -> anyhow::Resu
     if let Some(chart) = &chart {
         view.attach_chart(
             format!("cid:{}", modelbrief_mailer::chart::CHART_CID),
-            chart,
+            (chart.width, chart.height),
         );
     }
     view.unsubscribe_url = Some(UNSUBSCRIBE_PLACEHOLDER.to_owned());

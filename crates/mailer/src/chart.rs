@@ -119,16 +119,28 @@ fn day(t: f64) -> String {
         .unwrap_or_default()
 }
 
-/// Draws the chart; `None` when there is nothing to draw.
-pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, ChartError> {
+/// The listings worth a panel (two points at least), and the grid: (columns, rows).
+fn layout(history: &[PriceHistory]) -> (Vec<&PriceHistory>, usize, usize) {
     let drawable: Vec<&PriceHistory> = history.iter().filter(|h| h.points.len() >= 2).collect();
-    if drawable.is_empty() {
-        return Ok(None);
-    }
-    register_fonts()?;
     let cols = if drawable.len() == 1 { 1 } else { 2 };
     let rows = drawable.len().div_ceil(cols);
-    let (width, height) = (WIDTH, HEADER_HEIGHT + rows as u32 * PANEL_HEIGHT);
+    (drawable, cols, rows)
+}
+
+/// The chart's size in pixels without drawing it (`None` when there is nothing to draw), for a
+/// page that links the image instead of carrying it.
+pub fn size(history: &[PriceHistory]) -> Option<(u32, u32)> {
+    let (drawable, _, rows) = layout(history);
+    (!drawable.is_empty()).then_some((WIDTH, HEADER_HEIGHT + rows as u32 * PANEL_HEIGHT))
+}
+
+/// Draws the chart; `None` when there is nothing to draw.
+pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, ChartError> {
+    let Some((width, height)) = size(history) else {
+        return Ok(None);
+    };
+    let (drawable, cols, rows) = layout(history);
+    register_fonts()?;
     let mut buf = vec![0u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
@@ -338,6 +350,11 @@ mod tests {
             (WIDTH, HEADER_HEIGHT + 2 * PANEL_HEIGHT)
         );
         assert_eq!((chart.width, chart.height), (info.width, info.height));
+        assert_eq!(
+            size(&h),
+            Some((info.width, info.height)),
+            "known without drawing"
+        );
         assert!(
             has_colour(&pixels, OUTPUT),
             "the output price line is drawn"

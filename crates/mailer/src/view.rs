@@ -494,13 +494,13 @@ impl BriefView {
     /// Shows `chart` (drawn from this edition's price history) at `src`.
     ///
     /// `src` is `cid:…` in mail, a URL on the web and a `data:` URI in a file.
-    pub fn attach_chart(&mut self, src: String, chart: &crate::chart::Chart) {
+    pub fn attach_chart(&mut self, src: String, (width, height): (u32, u32)) {
         self.chart = Some(ChartView {
             src,
             alt: self.chart_alt.clone(),
             // Shown at the card's content width: Outlook sizes images by these attributes.
-            width: CHART_DISPLAY_WIDTH.min(chart.width),
-            height: chart.height * CHART_DISPLAY_WIDTH.min(chart.width) / chart.width,
+            width: CHART_DISPLAY_WIDTH.min(width),
+            height: height * CHART_DISPLAY_WIDTH.min(width) / width,
         });
     }
 }
@@ -511,7 +511,7 @@ impl BriefView {
     pub fn standalone(e: &Edition) -> Result<Self, crate::chart::ChartError> {
         let mut view = Self::new(e);
         if let Some(chart) = crate::chart::price_history_png(&e.price_history)? {
-            view.attach_chart(png_data_uri(&chart.png), &chart);
+            view.attach_chart(png_data_uri(&chart.png), (chart.width, chart.height));
         }
         Ok(view)
     }

@@ -93,12 +93,9 @@ pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<Stri
         Err(r) => return r,
     };
     let mut view = BriefView::new(&edition);
-    match draw(edition).await {
-        // Relative to /archive/{week}: works behind a path prefix too.
-        Ok(Some(c)) => view.attach_chart(format!("{week}/{}", chart::CHART_FILE), &c),
-        Ok(None) => {}
-        // The page is still worth reading without its picture.
-        Err(e) => tracing::warn!(week, error = %e, "cannot draw the chart"),
+    // Linked, not drawn here: relative to /archive/{week}, so it works behind a path prefix too.
+    if let Some(size) = chart::size(&edition.price_history) {
+        view.attach_chart(format!("{week}/{}", chart::CHART_FILE), size);
     }
     match state.renderer.html(&view) {
         Ok(html) => Html(html).into_response(),
