@@ -10,7 +10,7 @@ pub mod subscriber;
 pub mod time;
 
 pub use identity::{ModelId, ModelKey, Provider};
-pub use observation::{Observation, ParsedPull, PricePerMTok, RowError, Score};
+pub use observation::{Extras, Observation, ParsedPull, PricePerMTok, RowError, Score};
 pub use source::{SourceKind, SourceName};
 pub use subscriber::{ConsentMethod, InvalidEmail, SubscriberEmail, SubscriberStatus};
 pub use time::{IsoWeek, Timestamp};

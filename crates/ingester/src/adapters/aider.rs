@@ -104,19 +104,19 @@ fn observation(run: Run) -> Result<Observation, String> {
         ci_high: None,
     });
     if let Some(c) = run.total_cost {
-        obs.extras.insert("run_cost_usd".into(), c.into());
+        obs.extras.insert("run_cost_usd", c);
     }
     if let Some(f) = run.edit_format {
-        obs.extras.insert("edit_format".into(), f.into());
+        obs.extras.insert("edit_format", f);
     }
     if let Some(c) = run.command {
-        obs.extras.insert("command".into(), c.into());
+        obs.extras.insert("command", c);
     }
     if let Some(s) = run.seconds_per_case {
-        obs.extras.insert("seconds_per_case".into(), s.into());
+        obs.extras.insert("seconds_per_case", s);
     }
     if let Some(w) = run.percent_cases_well_formed {
-        obs.extras.insert("percent_well_formed".into(), w.into());
+        obs.extras.insert("percent_well_formed", w);
     }
     Ok(obs)
 }

@@ -114,7 +114,7 @@ pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError
                 }
                 MetricKind::Context => obs.context = Some(value.max(0.0) as u64),
                 MetricKind::Extra => {
-                    obs.extras.insert(m.name.clone(), value.into());
+                    obs.extras.insert(m.name.clone(), value);
                 }
             }
         }

@@ -130,11 +130,11 @@ fn observation(key: &str, row: Row) -> Result<Observation, String> {
         None => tokens(&row.max_tokens, "max_tokens")?,
     };
     if let Some(n) = tokens(&row.max_output_tokens, "max_output_tokens")? {
-        obs.extras.insert("max_output_tokens".into(), n.into());
+        obs.extras.insert("max_output_tokens", n);
     }
     obs.reasoning = row.supports_reasoning;
     if let Some(d) = row.deprecation_date {
-        obs.extras.insert("deprecation_date".into(), d.into());
+        obs.extras.insert("deprecation_date", d);
     }
     Ok(obs)
 }

@@ -90,12 +90,12 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
             ci_low: Some(row.arena_score - minus),
             ci_high: Some(row.arena_score + plus),
         });
-        obs.extras.insert("votes".into(), row.votes.into());
+        obs.extras.insert("votes", row.votes);
         if let Some(r) = row.rank_stylectrl {
-            obs.extras.insert("rank_stylectrl".into(), r.into());
+            obs.extras.insert("rank_stylectrl", r);
         }
         if let Some(l) = row.license.filter(|l| !l.is_empty()) {
-            obs.extras.insert("license".into(), l.into());
+            obs.extras.insert("license", l);
         }
         out.observations.push(obs);
     }

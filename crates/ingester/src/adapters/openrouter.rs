@@ -105,7 +105,7 @@ fn observation(row: Row) -> Result<Observation, String> {
     obs.input_per_mtok = price(&row.pricing.prompt, "prompt")?;
     obs.output_per_mtok = price(&row.pricing.completion, "completion")?;
     if obs.input_per_mtok.is_none() {
-        obs.extras.insert("router".into(), true.into());
+        obs.extras.insert("router", true);
     }
     obs.reasoning = match (&row.reasoning, &row.supported_parameters) {
         (Some(r), _) if !r.is_null() => Some(true),
@@ -113,10 +113,10 @@ fn observation(row: Row) -> Result<Observation, String> {
         _ => None,
     };
     if let Some(slug) = row.canonical_slug {
-        obs.extras.insert("canonical_slug".into(), slug.into());
+        obs.extras.insert("canonical_slug", slug);
     }
     if let Some(created) = row.created {
-        obs.extras.insert("listed_at".into(), created.into());
+        obs.extras.insert("listed_at", created);
     }
     if let Some(aa) = row.benchmarks.and_then(|b| b.artificial_analysis) {
         for (benchmark, category, value) in [
