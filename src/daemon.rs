@@ -239,16 +239,8 @@ pub async fn daemon(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
 
     let state = crate::serve::state(store.clone(), loaded, &loaded.env, clock)?;
-    let listener = tokio::net::TcpListener::bind(&loaded.config.web.listen)
-        .await
-        .map_err(|e| {
-            ConfigError(format!(
-                "[web] listen = {:?}: cannot listen: {e}",
-                loaded.config.web.listen
-            ))
-        })?;
+    let listener = crate::serve::bind(loaded).await?;
     let addr = listener.local_addr()?;
-    println!("listening on http://{addr}");
     let mut web_rx = rx.clone();
     let web = tokio::spawn(modelbrief_web::serve(listener, state, async move {
         let _ = web_rx.wait_for(|s| *s).await;

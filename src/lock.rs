@@ -14,8 +14,8 @@ fn path_for(db: &Path, name: &str) -> std::path::PathBuf {
     p.into()
 }
 
-/// Waits for the exclusive `name` lock of the database at `db`.
-pub fn exclusive(db: &Path, name: &str) -> anyhow::Result<Held> {
+/// The lock file of `name` for the database at `db`, created if missing.
+fn open(db: &Path, name: &str) -> anyhow::Result<(File, std::path::PathBuf)> {
     let path = path_for(db, name);
     let file = File::options()
         .create(true)
@@ -23,6 +23,12 @@ pub fn exclusive(db: &Path, name: &str) -> anyhow::Result<Held> {
         .write(true)
         .open(&path)
         .map_err(|e| ConfigError(format!("cannot open the lock file {}: {e}", path.display())))?;
+    Ok((file, path))
+}
+
+/// Waits for the exclusive `name` lock of the database at `db`.
+pub fn exclusive(db: &Path, name: &str) -> anyhow::Result<Held> {
+    let (file, path) = open(db, name)?;
     file.lock()
         .map_err(|e| ConfigError(format!("cannot lock {}: {e}", path.display())))?;
     Ok(Held(file))
@@ -30,13 +36,7 @@ pub fn exclusive(db: &Path, name: &str) -> anyhow::Result<Held> {
 
 /// Takes the exclusive `name` lock, or returns `None` at once if another process holds it.
 pub fn try_exclusive(db: &Path, name: &str) -> anyhow::Result<Option<Held>> {
-    let path = path_for(db, name);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| ConfigError(format!("cannot open the lock file {}: {e}", path.display())))?;
+    let (file, path) = open(db, name)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(Held(file))),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),

@@ -67,11 +67,8 @@ pub async fn shutdown_signal() {
     }
 }
 
-pub async fn run(loaded: &Loaded, env: &[(String, String)], clock: Clock) -> anyhow::Result<()> {
-    let store = Store::open(&loaded.config.database.path)
-        .await
-        .context("opening the database")?;
-    let state = state(store.clone(), loaded, env, clock)?;
+/// Binds `[web] listen` and says where, for `serve` and `daemon` alike.
+pub async fn bind(loaded: &Loaded) -> anyhow::Result<tokio::net::TcpListener> {
     let listener = tokio::net::TcpListener::bind(&loaded.config.web.listen)
         .await
         .map_err(|e| {
@@ -84,6 +81,15 @@ pub async fn run(loaded: &Loaded, env: &[(String, String)], clock: Clock) -> any
     tracing::info!(listen = %addr, base_url = %loaded.config.web.base_url, "serving");
     // Tests and scripts read the bound address (port 0 picks a free one) from this line.
     println!("listening on http://{addr}");
+    Ok(listener)
+}
+
+pub async fn run(loaded: &Loaded, env: &[(String, String)], clock: Clock) -> anyhow::Result<()> {
+    let store = Store::open(&loaded.config.database.path)
+        .await
+        .context("opening the database")?;
+    let state = state(store.clone(), loaded, env, clock)?;
+    let listener = bind(loaded).await?;
     modelbrief_web::serve(listener, state, shutdown_signal())
         .await
         .context("HTTP server")?;
