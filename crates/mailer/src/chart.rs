@@ -119,27 +119,50 @@ fn day(t: f64) -> String {
         .unwrap_or_default()
 }
 
-/// The listings worth a panel (two points at least), and the grid: (columns, rows).
-fn layout(history: &[PriceHistory]) -> (Vec<&PriceHistory>, usize, usize) {
+/// The panels: the listings worth one (two points at least), the grid's columns and rows, and
+/// the image's size in pixels. `None` when there is nothing to draw.
+struct Layout<'a> {
+    drawable: Vec<&'a PriceHistory>,
+    cols: usize,
+    rows: usize,
+    width: u32,
+    height: u32,
+}
+
+fn layout(history: &[PriceHistory]) -> Option<Layout<'_>> {
     let drawable: Vec<&PriceHistory> = history.iter().filter(|h| h.points.len() >= 2).collect();
+    if drawable.is_empty() {
+        return None;
+    }
     let cols = if drawable.len() == 1 { 1 } else { 2 };
     let rows = drawable.len().div_ceil(cols);
-    (drawable, cols, rows)
+    Some(Layout {
+        drawable,
+        cols,
+        rows,
+        width: WIDTH,
+        height: HEADER_HEIGHT + rows as u32 * PANEL_HEIGHT,
+    })
 }
 
 /// The chart's size in pixels without drawing it (`None` when there is nothing to draw), for a
 /// page that links the image instead of carrying it.
 pub fn size(history: &[PriceHistory]) -> Option<(u32, u32)> {
-    let (drawable, _, rows) = layout(history);
-    (!drawable.is_empty()).then_some((WIDTH, HEADER_HEIGHT + rows as u32 * PANEL_HEIGHT))
+    layout(history).map(|l| (l.width, l.height))
 }
 
 /// Draws the chart; `None` when there is nothing to draw.
 pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, ChartError> {
-    let Some((width, height)) = size(history) else {
+    let Some(Layout {
+        drawable,
+        cols,
+        rows,
+        width,
+        height,
+    }) = layout(history)
+    else {
         return Ok(None);
     };
-    let (drawable, cols, rows) = layout(history);
     register_fonts()?;
     let mut buf = vec![0u8; (width * height * 3) as usize];
     {
