@@ -1,5 +1,6 @@
 //! The archive, the Atom feed and changes.json over real HTTP, on the demo's database.
 
+use crate::common::demo_dir;
 use crate::server::{Served, free_port};
 use crate::smtp::python;
 use serde_json::Value;
@@ -7,13 +8,7 @@ use std::process::Command;
 
 #[tokio::test]
 async fn the_archive_feed_and_changes_json_publish_editions_without_personal_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
-        .args(["demo", "--dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let dir = demo_dir();
     let config = dir.path().join("modelbrief.toml");
     let port = free_port();
     let env = vec![

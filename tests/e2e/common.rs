@@ -11,6 +11,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The project's recorded fixtures.
+/// A fresh folder holding what `modelbrief demo` leaves: the bundled weeks ingested, the
+/// W28 edition sent to the outbox, and a config pointing at them.
+pub fn demo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelbrief"))
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    dir
+}
+
 pub fn fixture(rel: &str) -> Vec<u8> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")

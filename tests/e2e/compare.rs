@@ -3,19 +3,9 @@
 //! 5e-06/2.5e-05 per token, both with max_input_tokens 1000000; LiveBench 2026-07-06 gives the
 //! xhigh-effort rows IF means of 59.39 (Sonnet 5) and 67.45 (Opus 4.8).
 
+use crate::common::demo_dir;
 use serde_json::Value;
 use std::process::Command;
-
-fn demo_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_modelbrief"))
-        .args(["demo", "--dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    dir
-}
 
 fn compare(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_modelbrief"))
