@@ -2,24 +2,13 @@
 //! wires the crates together and maps outcomes to exit codes (0 ok, 1 needs attention,
 //! 2 usage or configuration error).
 
-mod brief;
-mod clock;
-mod compare;
-mod config;
-mod daemon;
-mod demo;
-mod ingest;
-mod lock;
-mod schedule;
-mod send;
-mod serve;
-mod status;
-mod subscribers;
-
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use clock::Clock;
-use config::ConfigError;
+use modelbrief_app::clock::Clock;
+use modelbrief_app::config::ConfigError;
+use modelbrief_app::{
+    brief, compare, config, daemon, demo, ingest, lock, send, serve, status, subscribers,
+};
 use modelbrief_domain::{IsoWeek, Timestamp};
 use std::io::IsTerminal;
 use std::path::PathBuf;

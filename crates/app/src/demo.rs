@@ -21,24 +21,24 @@ type Week = (&'static str, &'static [u8], &'static [u8], &'static [u8]);
 const WEEKS: &[Week] = &[
     (
         "2026-06-22",
-        include_bytes!("../demo/openrouter-2026-06-22.json.gz"),
-        include_bytes!("../demo/litellm-2026-06-22.json.gz"),
-        include_bytes!("../demo/livebench-2026-06-22.csv.gz"),
+        include_bytes!("../../../demo/openrouter-2026-06-22.json.gz"),
+        include_bytes!("../../../demo/litellm-2026-06-22.json.gz"),
+        include_bytes!("../../../demo/livebench-2026-06-22.csv.gz"),
     ),
     (
         "2026-06-29",
-        include_bytes!("../demo/openrouter-2026-06-29.json.gz"),
-        include_bytes!("../demo/litellm-2026-06-29.json.gz"),
-        include_bytes!("../demo/livebench-2026-06-29.csv.gz"),
+        include_bytes!("../../../demo/openrouter-2026-06-29.json.gz"),
+        include_bytes!("../../../demo/litellm-2026-06-29.json.gz"),
+        include_bytes!("../../../demo/livebench-2026-06-29.csv.gz"),
     ),
     (
         "2026-07-06",
-        include_bytes!("../demo/openrouter-2026-07-06.json.gz"),
-        include_bytes!("../demo/litellm-2026-07-06.json.gz"),
-        include_bytes!("../demo/livebench-2026-07-06.csv.gz"),
+        include_bytes!("../../../demo/openrouter-2026-07-06.json.gz"),
+        include_bytes!("../../../demo/litellm-2026-07-06.json.gz"),
+        include_bytes!("../../../demo/livebench-2026-07-06.csv.gz"),
     ),
 ];
-const CATEGORIES: &[u8] = include_bytes!("../demo/livebench-categories.json.gz");
+const CATEGORIES: &[u8] = include_bytes!("../../../demo/livebench-categories.json.gz");
 
 /// A public key for demo links only; never use it for a real list.
 pub const DEMO_SECRET: &str = "modelbrief-demo-key-public-not-for-production-use";
