@@ -350,7 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 BriefFormat::Html => {
                     let renderer =
                         modelbrief_mailer::Renderer::new(loaded.config.brief.templates.as_deref())?;
-                    print!("{}", renderer.render("compare.html", &card)?);
+                    print!("{}", compare::html(&card, &renderer)?);
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -3,7 +3,8 @@
 use crate::config::{ConfigError, Loaded};
 use modelbrief_differ::compare::{Comparison, compare, profile};
 use modelbrief_differ::{Snapshot, SourceInput};
-use modelbrief_domain::{ModelId, ModelKey};
+use modelbrief_domain::{ModelId, ModelKey, present};
+use modelbrief_mailer::view::CardView;
 use modelbrief_store::Store;
 use std::sync::Arc;
 
@@ -79,53 +80,27 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
     ))
 }
 
-fn money(d: Option<rust_decimal::Decimal>) -> String {
-    d.map_or_else(|| "N/A".into(), |d| format!("${}", d.normalize()))
-}
-
-/// The card as text.
+/// The card as text: the same rows and numbers as the HTML card and the brief's matchup.
 pub fn text(c: &Comparison) -> String {
-    let mut out = format!("{} vs {}\n\n", c.a.name, c.b.name);
+    let card = CardView::new(c, true);
+    let mut out = format!("{} vs {}\n\n", card.a, card.b);
     let w = 28;
     out.push_str(&format!(
         "{:<w$} {:>12} {:>12} {:>8}\n",
         "",
-        trunc(&c.a.name, 12),
-        trunc(&c.b.name, 12),
+        trunc(&card.a, 12),
+        trunc(&card.b, 12),
         "diff"
     ));
-    for (name, x, y, d) in &c.categories {
-        out.push_str(&format!("{:<w$} {x:>12.1} {y:>12.1} {d:>+8.1}\n", name));
-    }
-    for (label, x, y) in [
-        (
-            "input $/1M tokens",
-            money(c.a.input_per_mtok),
-            money(c.b.input_per_mtok),
-        ),
-        (
-            "output $/1M tokens",
-            money(c.a.output_per_mtok),
-            money(c.b.output_per_mtok),
-        ),
-        (
-            "context (tokens)",
-            c.a.context.map_or("N/A".into(), |n| n.to_string()),
-            c.b.context.map_or("N/A".into(), |n| n.to_string()),
-        ),
-        ("reasoning", flag(c.a.reasoning), flag(c.b.reasoning)),
-        (
-            "speed / latency",
-            c.a.speed.clone().unwrap_or("N/A".into()),
-            c.b.speed.clone().unwrap_or("N/A".into()),
-        ),
-    ] {
-        out.push_str(&format!("{label:<w$} {x:>12} {y:>12}\n"));
+    for (label, x, y, d) in &card.rows {
+        out.push_str(&format!("{:<w$} {x:>12} {y:>12} {d:>8}\n", trunc(label, w)));
     }
     if let Some(g) = &c.biggest_gap {
         out.push_str(&format!(
-            "\nbiggest single-benchmark gap: {} ({:.1} vs {:.1})\n",
-            g.benchmark, g.a, g.b
+            "\nbiggest single-benchmark gap: {} ({} vs {})\n",
+            g.benchmark,
+            present::score(g.a),
+            present::score(g.b)
         ));
     }
     for p in [&c.a, &c.b] {
@@ -137,16 +112,8 @@ pub fn text(c: &Comparison) -> String {
             ));
         }
     }
-    out.push_str(&format!("\n{}\n", c.verdict));
+    out.push_str(&format!("\n{}\n", card.verdict));
     out
-}
-
-fn flag(b: Option<bool>) -> String {
-    match b {
-        Some(true) => "yes".into(),
-        Some(false) => "no".into(),
-        None => "N/A".into(),
-    }
 }
 
 fn trunc(s: &str, n: usize) -> String {
@@ -155,4 +122,31 @@ fn trunc(s: &str, n: usize) -> String {
     } else {
         s.chars().take(n - 1).collect::<String>() + "…"
     }
+}
+
+/// The card as an HTML page (`templates/compare.html`), from the same view as [`text`].
+pub fn html(
+    c: &Comparison,
+    renderer: &modelbrief_mailer::Renderer,
+) -> Result<String, modelbrief_mailer::RenderError> {
+    #[derive(serde::Serialize)]
+    struct Page {
+        card: CardView,
+        gap: Option<String>,
+    }
+    let gap = c.biggest_gap.as_ref().map(|g| {
+        format!(
+            "{} ({} vs {})",
+            g.benchmark,
+            present::score(g.a),
+            present::score(g.b)
+        )
+    });
+    renderer.render(
+        "compare.html",
+        &Page {
+            card: CardView::new(c, true),
+            gap,
+        },
+    )
 }

@@ -213,7 +213,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
     for n in edition
         .notices
         .iter()
-        .filter(|n| n.kind == "alias_repointed")
+        .filter(|n| n.kind == modelbrief_differ::NoticeKind::AliasRepointed)
         .take(1)
     {
         lines.push(format!("note: {}", n.text));

@@ -204,7 +204,7 @@ impl Ingest<'_> {
         previous: Option<i64>,
         etag: Option<String>,
         last_modified: Option<String>,
-        notices: &mut Vec<String>,
+        notices: &mut Vec<modelbrief_domain::PullNotice>,
     ) -> anyhow::Result<PullResult> {
         let kind = spec.kind;
         let options = match &spec.options {

@@ -18,7 +18,6 @@ use modelbrief_mailer::messages::{BriefMessage, UNSUBSCRIBE_PLACEHOLDER, check};
 use modelbrief_mailer::transport::{Sink, Transport};
 use modelbrief_mailer::{BriefView, Purpose, Renderer, TokenKeys};
 use modelbrief_store::{Claim, Counts, NewEdition, Outcome, Store};
-use rand::Rng;
 use serde::Serialize;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -116,11 +115,7 @@ fn unix_millis() -> u64 {
         .as_millis() as u64
 }
 
-fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempt.min(16)).min(max);
-    let ms = exp.as_millis() as u64;
-    Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1)))
-}
+use modelbrief_ingester::fetch::backoff;
 
 impl Shared {
     fn stopping(&self) -> bool {

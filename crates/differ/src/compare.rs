@@ -7,7 +7,7 @@ use crate::facts::{facts, rows_of};
 use crate::prices::catalogue;
 use crate::rank::{headline_benchmark, leaderboard_name};
 use crate::{Settings, SourceInput};
-use modelbrief_domain::{ModelKey, SourceKind};
+use modelbrief_domain::{ModelKey, SourceKind, present};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -142,15 +142,17 @@ pub fn compare(a: Profile, b: Profile) -> Comparison {
         Some((_, x, y, d)) if d.abs() >= 0.5 => {
             let w = if *d > 0.0 { &a } else { &b };
             v.push(format!(
-                "{} leads overall ({:.1} vs {:.1})",
+                "{} leads overall ({} vs {})",
                 w.name,
-                x.max(*y),
-                x.min(*y)
+                present::score(x.max(*y)),
+                present::score(x.min(*y))
             ));
         }
         Some((_, x, _, _)) => v.push(format!(
-            "{} and {} are level overall ({x:.1})",
-            a.name, b.name
+            "{} and {} are level overall ({})",
+            a.name,
+            b.name,
+            present::score(*x)
         )),
         None => v.push(
             "No overall score covers both models, so this compares what the sources do publish"
@@ -175,13 +177,14 @@ pub fn compare(a: Profile, b: Profile) -> Comparison {
     }
     if let Some(g) = &biggest_gap {
         let (w, d) = if g.a >= g.b {
-            (&a.name, g.a - g.b)
+            (&a.name, present::round1(g.a) - present::round1(g.b))
         } else {
-            (&b.name, g.b - g.a)
+            (&b.name, present::round1(g.b) - present::round1(g.a))
         };
         v.push(format!(
-            "the widest single gap is {} ({w} by {d:.1})",
-            g.benchmark
+            "the widest single gap is {} ({w} by {})",
+            g.benchmark,
+            present::score(d)
         ));
     }
     match (blended(&a), blended(&b)) {
@@ -206,7 +209,10 @@ pub fn compare(a: Profile, b: Profile) -> Comparison {
         && x != y
     {
         let (big, n) = if x > y { (&a.name, x) } else { (&b.name, y) };
-        v.push(format!("{big} reads more context ({n} tokens)"));
+        v.push(format!(
+            "{big} reads more context ({} tokens)",
+            present::tokens(n)
+        ));
     }
     let mut verdict = v.join("; ");
     if let Some(first) = verdict.get(..1) {
@@ -253,7 +259,7 @@ pub(crate) fn of_the_week(
     let key_of = |id: &str| ModelKey::normalise(id.split(':').next().unwrap_or(id));
     let (shift, new, old) = shifts
         .iter()
-        .filter(|s| s.kind == "new_leader" && s.significant)
+        .filter(|s| s.kind == crate::ShiftKind::NewLeader && s.significant)
         .filter_map(|s| {
             let new = key_of(&s.model)?;
             let old = key_of(s.previous_leader.as_deref()?)?;

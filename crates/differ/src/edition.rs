@@ -115,7 +115,7 @@ pub struct PriceChange {
     pub input_pct: Option<f64>,
     pub output_pct: Option<f64>,
     /// `change`, or `correction` when the source swapped two values back into place.
-    pub kind: String,
+    pub kind: ChangeKind,
     /// When the source's current snapshot was taken.
     pub as_of: Timestamp,
 }
@@ -134,7 +134,7 @@ pub struct RankShift {
     /// False when the move is inside overlapping confidence intervals (LMArena).
     pub significant: bool,
     /// `new_leader`, `entered_top`, `up` or `down`.
-    pub kind: String,
+    pub kind: ShiftKind,
     pub as_of: Timestamp,
     /// For a `new_leader`: the model that was #1 before (the first by id when several tied).
     #[serde(default)]
@@ -160,17 +160,61 @@ pub struct ContextChange {
     pub old: u64,
     pub new: u64,
     /// `change`, or `correction` when two models' values had been swapped.
-    pub kind: String,
+    pub kind: ChangeKind,
     pub as_of: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
-    /// `methodology_change`, `rank_semantics_change`, `alias_repointed`, `source_health`,
-    /// `model_returned`.
-    pub kind: String,
+    pub kind: NoticeKind,
     pub source: Option<String>,
     pub text: String,
+}
+
+/// What kind of price or context change: news, or a value put back into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Change,
+    /// The source swapped two values back into place: not news.
+    Correction,
+}
+
+/// How a model's place on a leaderboard changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShiftKind {
+    /// Sole #1 where it was not #1 before.
+    NewLeader,
+    EnteredTop,
+    Up,
+    Down,
+}
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    MethodologyChange,
+    RankSemanticsChange,
+    AliasRepointed,
+    SourceHealth,
+    ModelReturned,
+    RowsReappeared,
+}
+
+impl NoticeKind {
+    /// The JSON name, which also orders notices in the brief.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::MethodologyChange => "methodology_change",
+            NoticeKind::RankSemanticsChange => "rank_semantics_change",
+            NoticeKind::AliasRepointed => "alias_repointed",
+            NoticeKind::SourceHealth => "source_health",
+            NoticeKind::ModelReturned => "model_returned",
+            NoticeKind::RowsReappeared => "rows_reappeared",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

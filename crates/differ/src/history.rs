@@ -10,7 +10,7 @@ impl Edition {
         let mut out: Vec<&PriceChange> = self
             .price_changes
             .iter()
-            .filter(|p| p.kind == "change")
+            .filter(|p| p.kind == crate::ChangeKind::Change)
             .collect();
         out.sort_by(|a, b| {
             b.pct
@@ -80,7 +80,7 @@ mod tests {
         Some(o)
     }
 
-    fn change(model: &str, pct: f64, kind: &str) -> PriceChange {
+    fn change(model: &str, pct: f64, kind: crate::ChangeKind) -> PriceChange {
         PriceChange {
             model: model.into(),
             name: model.into(),
@@ -98,7 +98,7 @@ mod tests {
             pct,
             input_pct: None,
             output_pct: None,
-            kind: kind.into(),
+            kind,
             as_of: at(13),
         }
     }
@@ -113,7 +113,7 @@ mod tests {
             (at(9), priced("2", "8")),
             (at(12), priced("2", "8")),
         ];
-        let h = price_history(&change("x", 100.0, "change"), &pulls);
+        let h = price_history(&change("x", 100.0, crate::ChangeKind::Change), &pulls);
         let days: Vec<_> = h
             .points
             .iter()
@@ -149,10 +149,10 @@ mod tests {
             &Default::default(),
         );
         e.price_changes = vec![
-            change("small", 2.5, "change"),
-            change("swapped", 900.0, "correction"),
-            change("cut", -100.0, "change"),
-            change("rise", 40.0, "change"),
+            change("small", 2.5, crate::ChangeKind::Change),
+            change("swapped", 900.0, crate::ChangeKind::Correction),
+            change("cut", -100.0, crate::ChangeKind::Change),
+            change("rise", 40.0, crate::ChangeKind::Change),
         ];
         let models: Vec<_> = e
             .charted_price_changes(2)

@@ -55,7 +55,7 @@ pub struct PullView {
     pub healthy: bool,
     /// The models of the snapshot a healthy pull vouched for.
     pub models: Option<Arc<SnapshotModels>>,
-    pub notices: Vec<String>,
+    pub notices: Vec<modelbrief_domain::PullNotice>,
     pub error: Option<String>,
 }
 
@@ -138,7 +138,7 @@ pub fn compute(
     let suppressed = rank::suppressions(sources, window, &mut notices);
     let reshaped = suppressed
         .iter()
-        .filter(|(_, b)| b == "*")
+        .filter(|(_, h)| *h == rank::Held::All)
         .map(|(s, _)| s.clone())
         .collect();
     let (new_models, returned) =
@@ -152,7 +152,7 @@ pub fn compute(
     for s in &health {
         if s.status != SourceStatus::Ok {
             notices.push(Notice {
-                kind: "source_health".into(),
+                kind: NoticeKind::SourceHealth,
                 source: Some(s.name.clone()),
                 text: match (&s.status, &s.last_success) {
                     (SourceStatus::Failing, Some(t)) => format!(
@@ -178,12 +178,14 @@ pub fn compute(
     }
     for r in returned {
         notices.push(Notice {
-            kind: "model_returned".into(),
+            kind: NoticeKind::ModelReturned,
             source: None,
             text: format!("{r} is listed again after an absence"),
         });
     }
-    notices.sort_by(|a, b| (&a.kind, &a.source, &a.text).cmp(&(&b.kind, &b.source, &b.text)));
+    notices.sort_by(|a, b| {
+        (a.kind.as_str(), &a.source, &a.text).cmp(&(b.kind.as_str(), &b.source, &b.text))
+    });
     notices.dedup();
     Edition {
         edition: label.to_owned(),

@@ -118,7 +118,7 @@ pub(crate) fn new_models(
     }
     for (source, names) in held {
         notices.push(crate::Notice {
-            kind: "rows_reappeared".into(),
+            kind: crate::NoticeKind::RowsReappeared,
             source: Some(source.to_owned()),
             text: format!(
                 "{} models appeared on {source} with its change of row set; they are not reported as new because most are older models returning: {}",

@@ -5,7 +5,9 @@
 //! otherwise the cheapest listed route. A change is reported only when the *same* listing
 //! changed, so a new route or a re-pointed alias never looks like a price cut.
 
-use crate::{ContextChange, Notice, OldNew, PriceChange, Settings, SourceInput};
+use crate::{
+    ChangeKind, ContextChange, Notice, NoticeKind, OldNew, PriceChange, Settings, SourceInput,
+};
 use modelbrief_domain::{ModelId, Observation, SourceKind, Timestamp};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -182,7 +184,7 @@ pub(crate) fn changes(
                 listing: c.obs.source_model.clone(),
                 old,
                 new,
-                kind: "change".into(),
+                kind: ChangeKind::Change,
                 as_of: as_of(sources, c.source),
             });
         }
@@ -199,7 +201,7 @@ pub(crate) fn changes(
         .map(|(i, _)| i)
         .collect();
     for i in swapped {
-        contexts[i].kind = "correction".into();
+        contexts[i].kind = ChangeKind::Correction;
     }
     alias_notices(sources, notices);
     (prices, contexts)
@@ -251,7 +253,11 @@ fn price_change(
         pct: blended_pct,
         input_pct,
         output_pct,
-        kind: if correction { "correction" } else { "change" }.into(),
+        kind: if correction {
+            ChangeKind::Correction
+        } else {
+            ChangeKind::Change
+        },
         as_of: as_of(sources, c.source),
     })
 }
@@ -283,7 +289,7 @@ fn alias_notices(sources: &[SourceInput], notices: &mut Vec<Notice>) {
             ) && (bi != ci || bo != co)
             {
                 notices.push(Notice {
-                    kind: "alias_repointed".into(),
+                    kind: NoticeKind::AliasRepointed,
                     source: Some(s.name.clone()),
                     text: format!(
                         "{} now costs {}/{} per 1M tokens (was {}/{}): the alias points at a different model; this is not a price change of any model",

@@ -7,8 +7,8 @@
 //! methodology change instead of as shifts.
 
 use crate::categories::{CategoryScore, OVERALL, best_scores, category_scores};
-use crate::{Notice, RankShift, Settings, SourceInput, Window};
-use modelbrief_domain::{Observation, SourceKind, Timestamp};
+use crate::{Notice, NoticeKind, RankShift, Settings, ShiftKind, SourceInput, Window};
+use modelbrief_domain::{Observation, PullNotice, SourceKind, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Benchmarks that are leaderboards of their own (LiveBench's task columns are not).
@@ -37,8 +37,17 @@ pub fn leaderboard_name(source: &str, benchmark: &str) -> String {
     }
 }
 
-/// Leaderboards whose moves are held back this week: `(source, benchmark)`, `"*"` for all.
-pub(crate) type Suppressed = BTreeSet<(String, String)>;
+/// What of a source's leaderboards is held back this week.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Held {
+    /// Every leaderboard of the source (its rank semantics changed).
+    All,
+    /// One benchmark (it was rescaled).
+    Benchmark(String),
+}
+
+/// Leaderboards whose moves are held back this week: `(source, what)`.
+pub(crate) type Suppressed = BTreeSet<(String, Held)>;
 
 pub(crate) fn suppressions(
     sources: &[SourceInput],
@@ -53,17 +62,19 @@ pub(crate) fn suppressions(
             .filter(|p| p.healthy && window.contains(p.at))
         {
             for n in &p.notices {
-                let mut parts = n.splitn(3, ':');
-                if let (Some("rescaled"), Some(bench), Some(count)) =
-                    (parts.next(), parts.next(), parts.next())
-                    && out.insert((s.name.clone(), bench.to_owned()))
+                if let PullNotice::Rescaled {
+                    benchmark,
+                    moved,
+                    common,
+                } = n
+                    && out.insert((s.name.clone(), Held::Benchmark(benchmark.clone())))
                 {
                     notices.push(Notice {
-                        kind: "methodology_change".into(),
+                        kind: NoticeKind::MethodologyChange,
                         source: Some(s.name.clone()),
                         text: format!(
-                            "{} was rescaled on {} ({count} models moved at once); rank moves on it are not reported this week",
-                            leaderboard_name(&s.name, bench),
+                            "{} was rescaled on {} ({moved}/{common} models moved at once); rank moves on it are not reported this week",
+                            leaderboard_name(&s.name, benchmark),
                             p.at.datetime().format("%Y-%m-%d")
                         ),
                     });
@@ -74,9 +85,9 @@ pub(crate) fn suppressions(
             && let (Some(b), Some(c)) = (&s.baseline, &s.current)
             && has_ties(&b.observations) != has_ties(&c.observations)
         {
-            out.insert((s.name.clone(), "*".into()));
+            out.insert((s.name.clone(), Held::All));
             notices.push(Notice {
-                kind: "rank_semantics_change".into(),
+                kind: NoticeKind::RankSemanticsChange,
                 source: Some(s.name.clone()),
                 text: format!(
                     "{} changed how it ranks ({} → {}) and its row set; rank moves on it are not reported this week",
@@ -234,12 +245,12 @@ fn shifts_of(
         // A model whose own score did not move was passed by others, who are reported.
         let passive = old.is_some_and(|o| o.score == e.score);
         let kind = if e.rank == 1 && !old_leaders.contains(id.as_str()) && !before.is_empty() {
-            "new_leader"
+            ShiftKind::NewLeader
         } else if e.rank <= settings.top_n
             && old_rank.is_none_or(|r| r > settings.top_n)
             && !before.is_empty()
         {
-            "entered_top"
+            ShiftKind::EnteredTop
         } else if let (Some(r), Some(cb), Some(ca)) =
             (old_rank, common_before.get(id), common_after.get(id))
             && cb.rank.abs_diff(ca.rank) >= settings.mover_threshold
@@ -247,7 +258,11 @@ fn shifts_of(
             && r != e.rank
             && !passive
         {
-            if ca.rank < cb.rank { "up" } else { "down" }
+            if ca.rank < cb.rank {
+                ShiftKind::Up
+            } else {
+                ShiftKind::Down
+            }
         } else {
             continue;
         };
@@ -261,9 +276,9 @@ fn shifts_of(
             score: e.score,
             old_score: old.map(|o| o.score),
             significant: old.is_none() || significant(id, before, after),
-            kind: kind.into(),
+            kind,
             as_of,
-            previous_leader: (kind == "new_leader")
+            previous_leader: (kind == ShiftKind::NewLeader)
                 .then(|| old_leaders.first().map(|k| (*k).to_owned()))
                 .flatten(),
         });
@@ -278,8 +293,8 @@ pub(crate) fn shifts(
 ) -> Vec<RankShift> {
     let mut out = Vec::new();
     let held = |source: &str, bench: &str| {
-        suppressed.contains(&(source.to_owned(), "*".to_owned()))
-            || suppressed.contains(&(source.to_owned(), bench.to_owned()))
+        suppressed.contains(&(source.to_owned(), Held::All))
+            || suppressed.contains(&(source.to_owned(), Held::Benchmark(bench.to_owned())))
     };
     for s in sources {
         let (Some(b), Some(c)) = (&s.baseline, &s.current) else {
@@ -346,10 +361,10 @@ pub(crate) fn shifts(
                 .map(|s| s.current.as_ref().unwrap().taken_at)
                 .max()
                 .expect("some source");
-            let held_benches: BTreeSet<&str> = suppressed
+            let held_here: BTreeSet<&Held> = suppressed
                 .iter()
                 .filter(|(src, _)| both.iter().any(|s| &s.name == src))
-                .map(|(_, b)| b.as_str())
+                .map(|(_, h)| h)
                 .collect();
             let mut cat_names: Vec<&str> = settings
                 .categories
@@ -364,8 +379,8 @@ pub(crate) fn shifts(
                     .filter(|d| cat == OVERALL || d.name == cat)
                     .any(|d| {
                         d.parts.iter().any(|p| {
-                            held_benches.contains(p.benchmark.as_str())
-                                || held_benches.contains("*")
+                            held_here.contains(&Held::All)
+                                || held_here.contains(&Held::Benchmark(p.benchmark.clone()))
                         })
                     });
                 if uses_held {
@@ -408,16 +423,10 @@ pub(crate) fn shifts(
             }
         }
     }
-    let order = |k: &str| match k {
-        "new_leader" => 0,
-        "entered_top" => 1,
-        "up" => 2,
-        _ => 3,
-    };
     out.sort_by(|a, b| {
-        (&a.leaderboard, order(&a.kind), a.new_rank, &a.model).cmp(&(
+        (&a.leaderboard, a.kind, a.new_rank, &a.model).cmp(&(
             &b.leaderboard,
-            order(&b.kind),
+            b.kind,
             b.new_rank,
             &b.model,
         ))

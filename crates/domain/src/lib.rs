@@ -4,12 +4,15 @@
 //! and the rest of the code takes the parsed types. No IO, no SQL, no HTTP.
 
 pub mod identity;
+pub mod notice;
 pub mod observation;
+pub mod present;
 pub mod source;
 pub mod subscriber;
 pub mod time;
 
 pub use identity::{ModelId, ModelKey, Provider};
+pub use notice::PullNotice;
 pub use observation::{Extras, Observation, ParsedPull, PricePerMTok, RowError, Score};
 pub use source::{SourceKind, SourceName};
 pub use subscriber::{ConsentMethod, InvalidEmail, SubscriberEmail, SubscriberStatus};

@@ -1,7 +1,7 @@
 //! HTTP (and `file://`) fetching with timeouts, retries, a size cap and conditional GET.
 //!
 //! One request per host at a time (a semaphore per host), so pulling several sources from the
-//! same server never hammers it. Retries back off exponentially with full jitter, on timeouts,
+//! same server never hammers it. Retries back off exponentially with equal jitter, on timeouts,
 //! connection errors, 5xx and 429, and honour `Retry-After`.
 
 use rand::Rng;
@@ -220,15 +220,8 @@ impl Fetcher {
         }
     }
 
-    /// Exponential back-off with full jitter, capped.
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .policy
-            .backoff_base
-            .saturating_mul(1 << attempt.min(16));
-        let cap = exp.min(self.policy.backoff_max);
-        let ms = rand::rng().random_range(cap.as_millis() as u64 / 2..=cap.as_millis() as u64);
-        Duration::from_millis(ms)
+        backoff(self.policy.backoff_base, self.policy.backoff_max, attempt)
     }
 
     async fn attempt(&self, url: &Url, cond: &Conditional, attempts: u32) -> Attempt {
@@ -348,6 +341,14 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(when.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// Exponential back-off with equal jitter, capped: a random wait between half and all of
+/// `base × 2^attempt` (at most `max`). Shared by fetch retries and the send's SMTP retries.
+pub fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
+    let cap = base.saturating_mul(1u32 << attempt.min(16)).min(max);
+    let ms = cap.as_millis() as u64;
+    Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1)))
 }
 
 #[cfg(test)]

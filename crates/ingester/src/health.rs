@@ -7,7 +7,7 @@
 //! persists, so it is accepted with a notice naming the benchmark, and the differ reports it
 //! once instead of as hundreds of rank shifts.
 
-use modelbrief_domain::{Observation, ParsedPull};
+use modelbrief_domain::{Observation, ParsedPull, PullNotice};
 use std::collections::{BTreeMap, HashMap};
 
 /// Thresholds, from configuration.
@@ -43,7 +43,7 @@ impl Default for HealthPolicy {
 /// The decision on a pull.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    Healthy { notices: Vec<String> },
+    Healthy { notices: Vec<PullNotice> },
     Quarantined { reason: String },
 }
 
@@ -155,7 +155,11 @@ pub fn assess(
             *common >= policy.mass_min_models
                 && *moved as f64 / *common as f64 > policy.mass_score_share
         })
-        .map(|(b, (common, moved))| format!("rescaled:{b}:{moved}/{common}"))
+        .map(|(b, (common, moved))| PullNotice::Rescaled {
+            benchmark: b.to_owned(),
+            moved,
+            common,
+        })
         .collect();
     Verdict::Healthy { notices }
 }
@@ -226,7 +230,11 @@ mod tests {
         assert_eq!(
             assess(Some(&prev), &cur, &HealthPolicy::default(), false),
             Verdict::Healthy {
-                notices: vec!["rescaled:b:20/20".into()]
+                notices: vec![PullNotice::Rescaled {
+                    benchmark: "b".into(),
+                    moved: 20,
+                    common: 20
+                }]
             }
         );
     }

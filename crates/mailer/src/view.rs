@@ -1,7 +1,8 @@
 //! The brief as a reader sees it: an [`Edition`] turned into display strings, in order of
 //! interest, shared by the HTML and text templates.
 
-use modelbrief_differ::{Edition, Matchup, PriceHistory, SourceStatus};
+use modelbrief_differ::compare::Comparison;
+use modelbrief_differ::{ChangeKind, Edition, Matchup, PriceHistory, ShiftKind, SourceStatus};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -138,46 +139,8 @@ pub struct SourceView {
     pub ok: bool,
 }
 
-/// `$0.25`, `$10`, `$0.0481`.
-pub fn money(d: Decimal) -> String {
-    format!("${}", d.normalize())
-}
-
-/// `1M`, `262K`, `1,048,576` → `1.05M`.
-pub fn tokens(n: u64) -> String {
-    if n >= 1_000_000 {
-        let m = n as f64 / 1_000_000.0;
-        if (m - m.round()).abs() < 0.005 {
-            format!("{}M", m.round())
-        } else {
-            format!("{m:.2}M")
-        }
-    } else if n >= 1_000 {
-        format!("{}K", (n as f64 / 1000.0).round())
-    } else {
-        n.to_string()
-    }
-}
-
-fn score(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-fn date(t: modelbrief_domain::Timestamp) -> String {
-    t.datetime().format("%Y-%m-%d").to_string()
-}
-
-fn pct(p: Option<f64>) -> String {
-    match p {
-        Some(p) if p > 0.0 => format!("+{p:.1}%"),
-        Some(p) => format!("\u{2212}{:.1}%", p.abs()),
-        None => "new".into(),
-    }
-}
+use modelbrief_domain::present::{NA, date, diff, flag, money_or_na, pct, score};
+pub use modelbrief_domain::present::{money, tokens};
 
 fn pair(input: Option<Decimal>, output: Option<Decimal>) -> String {
     match (input, output) {
@@ -229,61 +192,86 @@ fn chart_alt(history: &[PriceHistory]) -> String {
 }
 
 fn matchup_view(m: &Matchup) -> MatchupView {
-    let c = &m.comparison;
-    let opt_money = |d: Option<Decimal>| d.map_or_else(|| "N/A".into(), money);
-    let mut rows: Vec<(String, String, String, String)> = c
-        .categories
-        .iter()
-        .map(|(name, a, b, d)| (name.clone(), score(*a), score(*b), format!("{d:+.1}")))
-        .collect();
-    // Single benchmarks both are scored on, widest gap first.
-    let mut shared: Vec<(&String, f64, f64)> =
-        c.a.benchmarks
-            .iter()
-            .filter_map(|(k, a)| Some((k, *a, *c.b.benchmarks.get(k)?)))
-            .collect();
-    shared.sort_by(|x, y| (y.1 - y.2).abs().total_cmp(&(x.1 - x.2).abs()));
-    rows.extend(
-        shared
-            .into_iter()
-            .take(4)
-            .map(|(k, a, b)| (k.clone(), score(a), score(b), format!("{:+.1}", a - b))),
-    );
-    rows.push((
-        "input per 1M".into(),
-        opt_money(c.a.input_per_mtok),
-        opt_money(c.b.input_per_mtok),
-        String::new(),
-    ));
-    rows.push((
-        "output per 1M".into(),
-        opt_money(c.a.output_per_mtok),
-        opt_money(c.b.output_per_mtok),
-        String::new(),
-    ));
-    rows.push((
-        "context".into(),
-        c.a.context.map_or_else(|| "N/A".into(), tokens),
-        c.b.context.map_or_else(|| "N/A".into(), tokens),
-        String::new(),
-    ));
-    let flag = |r: Option<bool>| match r {
-        Some(true) => "yes".to_owned(),
-        Some(false) => "no".to_owned(),
-        None => "N/A".to_owned(),
-    };
-    rows.push((
-        "reasoning".into(),
-        flag(c.a.reasoning),
-        flag(c.b.reasoning),
-        String::new(),
-    ));
+    let card = CardView::new(&m.comparison, false);
     MatchupView {
         board: m.leaderboard_name.clone(),
-        a: c.a.name.clone(),
-        b: c.b.name.clone(),
-        rows,
-        verdict: c.verdict.clone(),
+        a: card.a,
+        b: card.b,
+        rows: card.rows,
+        verdict: card.verdict,
+    }
+}
+
+/// The head-to-head card as display strings: the matchup of the week in the brief and
+/// `compare` in text and HTML all show these rows.
+#[derive(Debug, Serialize)]
+pub struct CardView {
+    pub a: String,
+    pub b: String,
+    /// (what, a, b, difference a − b or empty).
+    pub rows: Vec<(String, String, String, String)>,
+    pub verdict: String,
+}
+
+impl CardView {
+    /// The card's rows; `speed` adds the speed / latency row (the full `compare` card).
+    pub fn new(c: &Comparison, speed: bool) -> Self {
+        let mut rows: Vec<(String, String, String, String)> = c
+            .categories
+            .iter()
+            .map(|(name, a, b, _)| (name.clone(), score(*a), score(*b), diff(*a, *b)))
+            .collect();
+        // Single benchmarks both are scored on, widest gap first.
+        let mut shared: Vec<(&String, f64, f64)> =
+            c.a.benchmarks
+                .iter()
+                .filter_map(|(k, a)| Some((k, *a, *c.b.benchmarks.get(k)?)))
+                .collect();
+        shared.sort_by(|x, y| (y.1 - y.2).abs().total_cmp(&(x.1 - x.2).abs()));
+        rows.extend(
+            shared
+                .into_iter()
+                .take(4)
+                .map(|(k, a, b)| (k.clone(), score(a), score(b), diff(a, b))),
+        );
+        rows.push((
+            "input per 1M".into(),
+            money_or_na(c.a.input_per_mtok),
+            money_or_na(c.b.input_per_mtok),
+            String::new(),
+        ));
+        rows.push((
+            "output per 1M".into(),
+            money_or_na(c.a.output_per_mtok),
+            money_or_na(c.b.output_per_mtok),
+            String::new(),
+        ));
+        rows.push((
+            "context".into(),
+            c.a.context.map_or_else(|| NA.into(), tokens),
+            c.b.context.map_or_else(|| NA.into(), tokens),
+            String::new(),
+        ));
+        rows.push((
+            "reasoning".into(),
+            flag(c.a.reasoning),
+            flag(c.b.reasoning),
+            String::new(),
+        ));
+        if speed {
+            rows.push((
+                "speed / latency".into(),
+                c.a.speed.clone().unwrap_or_else(|| NA.into()),
+                c.b.speed.clone().unwrap_or_else(|| NA.into()),
+                String::new(),
+            ));
+        }
+        CardView {
+            a: c.a.name.clone(),
+            b: c.b.name.clone(),
+            rows,
+            verdict: c.verdict.clone(),
+        }
     }
 }
 
@@ -351,12 +339,12 @@ impl BriefView {
                 model: p.model.clone(),
                 input: old_new(&p.input_per_mtok),
                 output: old_new(&p.output_per_mtok),
-                pct: if p.kind == "correction" {
+                pct: if p.kind == ChangeKind::Correction {
                     String::new()
                 } else {
                     pct(Some(p.pct))
                 },
-                direction: if p.kind == "correction" {
+                direction: if p.kind == ChangeKind::Correction {
                     "corrected".into()
                 } else if p
                     .input_pct
@@ -369,7 +357,7 @@ impl BriefView {
                 } else {
                     "pricier".into()
                 },
-                correction: p.kind == "correction",
+                correction: p.kind == ChangeKind::Correction,
                 cited: format!(
                     "{} listing {} ({}), as of {}",
                     p.source,
@@ -388,11 +376,11 @@ impl BriefView {
                     Some(o) => format!("#{o} \u{2192} #{}", s.new_rank),
                     None => format!("new at #{}", s.new_rank),
                 },
-                label: match s.kind.as_str() {
-                    "new_leader" => "new #1".into(),
-                    "entered_top" => "enters the top".into(),
-                    "up" => "up".into(),
-                    _ => "down".into(),
+                label: match s.kind {
+                    ShiftKind::NewLeader => "new #1".into(),
+                    ShiftKind::EnteredTop => "enters the top".into(),
+                    ShiftKind::Up => "up".into(),
+                    ShiftKind::Down => "down".into(),
                 },
                 score: score(s.score),
             };
@@ -430,7 +418,7 @@ impl BriefView {
                 name: c.name.clone(),
                 model: c.model.clone(),
                 change: format!("{} \u{2192} {} tokens", tokens(c.old), tokens(c.new)),
-                correction: c.kind == "correction",
+                correction: c.kind == ChangeKind::Correction,
                 cited: format!(
                     "{} listing {}, as of {}",
                     c.source,
@@ -524,18 +512,4 @@ pub fn png_data_uri(png: &[u8]) -> String {
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_counts_and_prices_read_like_a_person_wrote_them() {
-        assert_eq!(tokens(1_000_000), "1M");
-        assert_eq!(tokens(1_048_576), "1.05M");
-        assert_eq!(tokens(262_144), "262K");
-        assert_eq!(money(Decimal::new(250, 3)), "$0.25");
-        assert_eq!(pct(Some(-33.33)), "\u{2212}33.3%");
-    }
 }

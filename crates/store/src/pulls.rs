@@ -2,7 +2,7 @@
 
 use crate::error::QueryContext;
 use crate::{Store, StoreError};
-use modelbrief_domain::{Observation, RowError, SourceKind, SourceName, Timestamp};
+use modelbrief_domain::{Observation, PullNotice, RowError, SourceKind, SourceName, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -76,7 +76,7 @@ pub struct NewPull {
     pub bytes: Option<i64>,
     pub content_hash: Option<String>,
     /// Things the differ should know about this content (e.g. a metric rescaled).
-    pub notices: Vec<String>,
+    pub notices: Vec<PullNotice>,
     pub result: PullResult,
 }
 
@@ -104,7 +104,7 @@ pub struct PullRow {
     pub rows: Option<i64>,
     pub snapshot_id: Option<i64>,
     pub error: Option<String>,
-    pub notices: Vec<String>,
+    pub notices: Vec<PullNotice>,
 }
 
 fn ts(s: &str) -> Timestamp {
@@ -281,7 +281,7 @@ impl Store {
                 Some(reason.clone()),
             ),
         };
-        let notices = serde_json::to_string(&pull.notices).expect("strings serialise");
+        let notices = serde_json::to_string(&pull.notices).expect("notices serialise as strings");
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO pulls (source, started_at, duration_ms, status, http_status, bytes,
                                 content_hash, rows, snapshot_id, error, notices)

@@ -1,0 +1,117 @@
+//! How numbers and dates read for people: the one place that decides it.
+//!
+//! The brief (HTML and text), `compare` (text, HTML and verdict), the web pages and the chart
+//! all format through these functions, so the same value prints the same everywhere. JSON
+//! keeps exact values; only prose and tables go through here.
+
+use crate::Timestamp;
+use rust_decimal::Decimal;
+
+/// A price in dollars, exact as the source lists it: `$0.25`, `$10`, `$0.0481`.
+pub fn money(d: Decimal) -> String {
+    format!("${}", d.normalize())
+}
+
+/// A price or `N/A` when none is listed.
+pub fn money_or_na(d: Option<Decimal>) -> String {
+    d.map_or_else(|| NA.to_owned(), money)
+}
+
+/// What a missing value prints as.
+pub const NA: &str = "N/A";
+
+/// A token count (context window): `1M`, `262K`, `1,048,576` → `1.05M`.
+pub fn tokens(n: u64) -> String {
+    if n >= 1_000_000 {
+        let m = n as f64 / 1_000_000.0;
+        if (m - m.round()).abs() < 0.005 {
+            format!("{}M", m.round())
+        } else {
+            format!("{m:.2}M")
+        }
+    } else if n >= 1_000 {
+        format!("{}K", (n as f64 / 1000.0).round())
+    } else {
+        n.to_string()
+    }
+}
+
+/// A benchmark score: one decimal, without a trailing `.0` (`84.4`, `60`).
+pub fn score(v: f64) -> String {
+    let r = round1(v);
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// A score in a table column, always with one decimal (`84.4`, `60.0`).
+pub fn score_fixed(v: f64) -> String {
+    format!("{:.1}", round1(v))
+}
+
+/// A signed difference of scores, one decimal: `+2.3`, `-0.8`, `+0.0`.
+pub fn signed(d: f64) -> String {
+    format!("{:+.1}", round1(d))
+}
+
+/// The difference of two scores as printed beside them: the difference of the rounded values,
+/// so `59.4` against `67.4` reads `-8.0`, never `-8.1`.
+pub fn diff(a: f64, b: f64) -> String {
+    signed(round1(a) - round1(b))
+}
+
+/// A change in percent: `+12.5%`, `−8.0%` (a true minus sign); `new` when there was none.
+pub fn pct(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p > 0.0 => format!("+{p:.1}%"),
+        Some(p) => format!("\u{2212}{:.1}%", p.abs()),
+        None => "new".into(),
+    }
+}
+
+/// A calendar date: `2026-07-06`.
+pub fn date(t: Timestamp) -> String {
+    t.datetime().format("%Y-%m-%d").to_string()
+}
+
+/// `yes`, `no` or `N/A`.
+pub fn flag(b: Option<bool>) -> String {
+    match b {
+        Some(true) => "yes".into(),
+        Some(false) => "no".into(),
+        None => NA.into(),
+    }
+}
+
+/// Rounds half away from zero to one decimal, so a difference printed beside two rounded
+/// values is computed from the same rounding as they are.
+pub fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn token_counts_and_prices_read_like_a_person_wrote_them() {
+        assert_eq!(tokens(1_000_000), "1M");
+        assert_eq!(tokens(262_144), "262K");
+        assert_eq!(tokens(1_048_576), "1.05M");
+        assert_eq!(money(Decimal::from_str("2.50").unwrap()), "$2.5");
+        assert_eq!(money(Decimal::from(2)), "$2");
+        assert_eq!(money_or_na(None), "N/A");
+    }
+
+    #[test]
+    fn a_score_prints_the_same_in_prose_and_in_a_table() {
+        assert_eq!(score(84.356), "84.4");
+        assert_eq!(score(60.0), "60");
+        assert_eq!(score_fixed(60.0), "60.0");
+        assert_eq!(diff(59.392, 67.446), "-8.0");
+        assert_eq!(signed(2.0), "+2.0");
+    }
+}
