@@ -146,7 +146,7 @@ async fn four_recorded_weeks_give_the_changes_the_fixtures_really_contain() {
         serde_json::json!({"old": 1.2, "new": 1.0})
     );
     assert_eq!(m27["kind"], "change");
-    let qvl = find(&e["price_changes"], "qwen2-5-vl-72b-instruct");
+    let qvl = find(&e["price_changes"], "qwen2-5-vl-72b:instruct");
     assert_eq!(
         qvl["input_per_mtok"],
         serde_json::json!({"old": 0.25, "new": 0.8})
@@ -213,7 +213,7 @@ async fn four_recorded_weeks_give_the_changes_the_fixtures_really_contain() {
     );
     assert_eq!(find(&e["context_changes"], "minimax-m3")["new"], 1_000_000);
     // Swapped input/output prices put back in place: a correction, not a change.
-    let cr = find(&e["price_changes"], "command-r7b-12-2024");
+    let cr = find(&e["price_changes"], "command-r7b:122024");
     assert_eq!(cr["kind"], "correction");
     // The Artificial Analysis rescale is one notice per index, not hundreds of shifts.
     let method = notices(&e, "methodology_change");

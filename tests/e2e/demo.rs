@@ -21,11 +21,13 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
     );
     // The summary names changes the bundled weeks really contain.
     assert!(
-        stdout.contains("5 new models, 6 ranking shifts, 9 price changes, 3 removals"),
+        stdout.contains(
+            "4 new models, 7 ranking shifts, 9 price changes, 1 now generally available, 3 removals"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("new: Claude Sonnet 5 (claude-sonnet-5)"));
-    assert!(stdout.contains("removed: Claude Opus 4.6 (fast) from openrouter"));
+    assert!(stdout.contains("removed: Claude Opus 4.6 (Fast) from openrouter"));
     assert!(stdout.contains("~anthropic/claude-sonnet-latest now costs $2/$10"));
     assert!(
         stdout.contains("compare claude-sonnet-5 claude-opus-4-8"),
@@ -87,7 +89,7 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&inside.stdout).starts_with("modelbrief 2026-W28: 5 new models"),
+        String::from_utf8_lossy(&inside.stdout).starts_with("modelbrief 2026-W28: 4 new models"),
         "{}",
         String::from_utf8_lossy(&inside.stderr)
     );

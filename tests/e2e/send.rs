@@ -204,7 +204,7 @@ async fn every_confirmed_subscriber_gets_one_signed_message_whose_headers_unsubs
         assert!(
             msg.subject()
                 .unwrap()
-                .starts_with("modelbrief 2026-W28: 5 new models"),
+                .starts_with("modelbrief 2026-W28: 4 new models"),
             "{:?}",
             msg.subject()
         );

@@ -41,8 +41,6 @@ struct Snapshots<'a> {
     store: &'a Store,
     cache: HashMap<i64, Arc<Snapshot>>,
     models: HashMap<i64, Arc<SnapshotModels>>,
-    /// Model key → name, for the names of removed models.
-    names: HashMap<String, String>,
 }
 
 impl Snapshots<'_> {
@@ -51,15 +49,14 @@ impl Snapshots<'_> {
         if let Some(m) = self.models.get(&id) {
             return Ok(m.clone());
         }
-        if self.names.is_empty() {
-            self.names = self.store.model_names().await?.into_iter().collect();
-        }
         let mut names = std::collections::BTreeMap::new();
-        for (key, variant) in self.store.snapshot_model_ids(id).await? {
-            let base = self.names.get(&key).cloned().unwrap_or_else(|| key.clone());
-            let name = match &variant {
-                Some(v) => format!("{base} ({})", v.replace('+', ", ")),
-                None => base,
+        // The source's own name for the row (the first by source id): the same database gives
+        // the same name, whichever source happened to store the model first.
+        for (key, variant, own) in self.store.snapshot_model_ids(id).await? {
+            let name = if own.trim().is_empty() {
+                key.clone()
+            } else {
+                own
             };
             let Some(key) = modelbrief_domain::ModelKey::normalise(&key) else {
                 continue;
@@ -102,7 +99,6 @@ pub async fn compute(
         store,
         cache: HashMap::new(),
         models: HashMap::new(),
-        names: HashMap::new(),
     };
     let mut inputs = Vec::new();
     for spec in &loaded.sources {

@@ -202,7 +202,11 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
 
     let mut lines = Vec::new();
     for m in edition.new_models.iter().filter(|m| m.notable).take(3) {
-        lines.push(format!("new: {} ({})", m.name, m.model));
+        let what = match m.kind {
+            modelbrief_differ::NewModelKind::New => "new",
+            modelbrief_differ::NewModelKind::GenerallyAvailable => "now generally available",
+        };
+        lines.push(format!("{what}: {} ({})", m.name, m.model));
     }
     for p in edition.price_changes.iter().take(3) {
         lines.push(format!("price: {} {:+.1}% ({})", p.name, p.pct, p.source));

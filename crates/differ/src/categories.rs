@@ -81,10 +81,9 @@ pub(crate) fn category_scores(
                     .join("+");
                 cats.insert(
                     def.name.clone(),
-                    CategoryScore {
-                        value: (v * 10.0).round() / 10.0,
-                        basis,
-                    },
+                    // Unrounded: boards rank on the exact mean (84.370 is ahead of 84.356,
+                    // though both print as 84.4); only what is printed is rounded.
+                    CategoryScore { value: v, basis },
                 );
             }
         }
@@ -103,13 +102,7 @@ pub(crate) fn category_scores(
                     .map(|(k, c)| format!("{k}={}", c.basis))
                     .collect::<Vec<_>>()
                     .join(";");
-                cats.insert(
-                    OVERALL.to_owned(),
-                    CategoryScore {
-                        value: (v * 10.0).round() / 10.0,
-                        basis,
-                    },
-                );
+                cats.insert(OVERALL.to_owned(), CategoryScore { value: v, basis });
             }
         }
         if !cats.is_empty() {

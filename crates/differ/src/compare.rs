@@ -71,7 +71,7 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
     .remove(key.as_str())
     .unwrap_or_default()
     .into_iter()
-    .map(|(k, v)| (k, v.value))
+    .map(|(k, v)| (k, present::round1(v.value)))
     .collect();
     let mut benchmarks = BTreeMap::new();
     for (source, kind, o) in &rows {

@@ -15,6 +15,10 @@ pub struct Edition {
     pub window: WindowJson,
     pub new_models: Vec<NewModel>,
     pub price_changes: Vec<PriceChange>,
+    /// Moves on the other listings of a model (OpenRouter routes of models with a first-party
+    /// price, resellers), same shape as `price_changes`, `basis` = `other_listing`.
+    #[serde(default)]
+    pub listing_price_changes: Vec<PriceChange>,
     pub rank_shifts: Vec<RankShift>,
     pub removed_models: Vec<RemovedModel>,
     pub context_changes: Vec<ContextChange>,
@@ -88,6 +92,19 @@ pub struct NewModel {
     /// reseller lists it so far (quantised builds, LoRAs, hosting variants); the brief names
     /// those in one line instead of a section each.
     pub notable: bool,
+    /// `new`, or `generally_available`: a model listed only as a preview at the window start
+    /// now listed under its own name (one line, not a new model).
+    #[serde(default)]
+    pub kind: NewModelKind,
+}
+
+/// Whether a model is new or a preview that became generally available.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewModelKind {
+    #[default]
+    New,
+    GenerallyAvailable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -114,7 +131,8 @@ pub struct PriceChange {
     pub pct: f64,
     pub input_pct: Option<f64>,
     pub output_pct: Option<f64>,
-    /// `change`, or `correction` when the source swapped two values back into place.
+    /// `change`, `correction` when the source swapped two values back into place,
+    /// `became_free` (a paid listing now at $0) or `became_paid` (a $0 listing now priced).
     pub kind: ChangeKind,
     /// When the source's current snapshot was taken.
     pub as_of: Timestamp,
@@ -133,7 +151,7 @@ pub struct RankShift {
     pub old_score: Option<f64>,
     /// False when the move is inside overlapping confidence intervals (LMArena).
     pub significant: bool,
-    /// `new_leader`, `entered_top`, `up` or `down`.
+    /// `new_leader`, `tied_leader`, `entered_top`, `up` or `down`.
     pub kind: ShiftKind,
     pub as_of: Timestamp,
     /// For a `new_leader`: the model that was #1 before (the first by id when several tied).
@@ -178,6 +196,10 @@ pub enum ChangeKind {
     Change,
     /// The source swapped two values back into place: not news.
     Correction,
+    /// A paid listing now lists $0 for input and output (said as such, never as −100%).
+    BecameFree,
+    /// A listing at $0 now has a price.
+    BecamePaid,
 }
 
 /// How a model's place on a leaderboard changed.
@@ -186,6 +208,8 @@ pub enum ChangeKind {
 pub enum ShiftKind {
     /// Sole #1 where it was not #1 before.
     NewLeader,
+    /// Shares #1 (an equal score) where it was not #1 before.
+    TiedLeader,
     EnteredTop,
     Up,
     Down,
@@ -247,7 +271,10 @@ impl Edition {
         };
         let mut parts = vec![
             n(
-                self.new_models.iter().filter(|m| m.notable).count(),
+                self.new_models
+                    .iter()
+                    .filter(|m| m.notable && m.kind == NewModelKind::New)
+                    .count(),
                 "new model",
                 "new models",
             ),
@@ -258,6 +285,14 @@ impl Edition {
             ),
             n(self.price_changes.len(), "price change", "price changes"),
         ];
+        let ga = self
+            .new_models
+            .iter()
+            .filter(|m| m.kind == NewModelKind::GenerallyAvailable)
+            .count();
+        if ga > 0 {
+            parts.push(format!("{ga} now generally available"));
+        }
         if !self.removed_models.is_empty() {
             parts.push(n(self.removed_models.len(), "removal", "removals"));
         }
@@ -275,6 +310,7 @@ impl Edition {
     pub fn has_no_changes(&self) -> bool {
         self.new_models.is_empty()
             && self.price_changes.is_empty()
+            && self.listing_price_changes.is_empty()
             && self.rank_shifts.is_empty()
             && self.removed_models.is_empty()
             && self.context_changes.is_empty()

@@ -56,13 +56,34 @@ pub(crate) fn facts<'a>(rows: &[Row<'a>], catalogue: &Catalogue<'a>, key: &Model
         provider: rows
             .iter()
             .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
-        priced: listings.and_then(|r| canonical(r, true)),
+        priced: listings
+            .and_then(|r| canonical(r, true))
+            .or_else(|| variant_listing(catalogue, key, true)),
         context: listings
             .and_then(|r| canonical(r, false))
+            .or_else(|| variant_listing(catalogue, key, false))
             .and_then(|l| l.obs.context),
         reasoning: rows
             .iter()
             .filter_map(|(_, _, o)| o.reasoning)
             .reduce(|a, b| a || b),
     }
+}
+
+/// Where a model is listed only as variants (OpenRouter's `qwen3-vl-8b-thinking` and
+/// `-instruct`, LiveBench-style effort builds), the canonical listing among its variants that
+/// change what the model does, else among its pricing variants (`:free`).
+fn variant_listing<'a>(
+    catalogue: &Catalogue<'a>,
+    key: &ModelKey,
+    priced: bool,
+) -> Option<Listing<'a>> {
+    let rows = |pricing: bool| -> Vec<Row<'a>> {
+        catalogue
+            .iter()
+            .filter(|(id, _)| &id.key == key && id.is_pricing_variant() == pricing)
+            .flat_map(|(_, r)| r.iter().copied())
+            .collect()
+    };
+    canonical(&rows(false), priced).or_else(|| canonical(&rows(true), priced))
 }

@@ -144,7 +144,8 @@ pub fn compute(
     let (new_models, returned) =
         models::new_models(sources, window, first_seen, &reshaped, &mut notices);
     let removed_models = models::removed_models(sources, window, settings);
-    let (price_changes, context_changes) = prices::changes(sources, settings, &mut notices);
+    let (price_changes, listing_price_changes, context_changes) =
+        prices::changes(sources, settings, &mut notices);
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
     let rank_shifts = rank::shifts(sources, &suppressed, &new_keys, settings);
     let matchup = compare::of_the_week(sources, &rank_shifts, settings);
@@ -195,6 +196,7 @@ pub fn compute(
         },
         new_models,
         price_changes,
+        listing_price_changes,
         rank_shifts,
         removed_models,
         context_changes,

@@ -37,15 +37,32 @@ pub(crate) fn new_models(
                 .map(|o| &o.model.key)
         })
         .collect();
+    // Keys known at the start only as previews: a row under the model's own name now means
+    // it became generally available.
+    let preview = |o: &Observation| {
+        o.model
+            .variant
+            .as_deref()
+            .is_some_and(|v| v.split('+').any(|t| t == "preview"))
+    };
+    let known_released: BTreeSet<&ModelKey> = with_baseline
+        .iter()
+        .flat_map(|s| s.baseline.as_ref().unwrap().observations.iter())
+        .filter(|o| !preview(o))
+        .map(|o| &o.model.key)
+        .collect();
     let mut candidates: BTreeMap<&ModelKey, Vec<(&SourceInput, &Observation)>> = BTreeMap::new();
+    let mut ga: BTreeSet<&ModelKey> = BTreeSet::new();
     for s in &with_baseline {
         let Some(cur) = &s.current else { continue };
-        for o in cur
-            .observations
-            .iter()
-            .filter(|o| !o.is_alias && !known.contains(&o.model.key))
-        {
-            candidates.entry(&o.model.key).or_default().push((s, o));
+        for o in cur.observations.iter().filter(|o| !o.is_alias) {
+            if !known.contains(&o.model.key) {
+                candidates.entry(&o.model.key).or_default().push((s, o));
+            } else if !known_released.contains(&o.model.key) && !preview(o) && s.kind.is_catalogue()
+            {
+                ga.insert(&o.model.key);
+                candidates.entry(&o.model.key).or_default().push((s, o));
+            }
         }
     }
     let current_cat = catalogue(sources.iter().filter_map(|s| {
@@ -66,7 +83,12 @@ pub(crate) fn new_models(
             continue;
         }
         let seen = first_seen.get(key.as_str()).copied();
-        if seen.is_some_and(|t| t <= window.from) {
+        let kind = if ga.contains(key) {
+            crate::NewModelKind::GenerallyAvailable
+        } else {
+            crate::NewModelKind::New
+        };
+        if kind == crate::NewModelKind::New && seen.is_some_and(|t| t <= window.from) {
             returned.push(key.to_string());
             continue;
         }
@@ -114,6 +136,7 @@ pub(crate) fn new_models(
             scores,
             first_seen: seen,
             notable,
+            kind,
         });
     }
     for (source, names) in held {

@@ -144,7 +144,7 @@ pub(crate) fn changes(
     sources: &[SourceInput],
     settings: &Settings,
     notices: &mut Vec<Notice>,
-) -> (Vec<PriceChange>, Vec<ContextChange>) {
+) -> (Vec<PriceChange>, Vec<PriceChange>, Vec<ContextChange>) {
     // Only sources with both ends take part, so the canonical choice is made among the same
     // sources on both sides.
     let pairs: Vec<_> = sources
@@ -163,15 +163,42 @@ pub(crate) fn changes(
     );
 
     let mut prices = Vec::new();
+    let mut listings = Vec::new();
     let mut contexts = Vec::new();
     for (id, rows) in &cur {
         let Some(old_rows) = base.get(id) else {
             continue;
         };
-        if let Some((b, c)) = comparable(old_rows, rows, true)
-            && let Some(change) = price_change(id, &b, &c, settings, sources)
+        let chosen = comparable(old_rows, rows, true);
+        if let Some((b, c)) = &chosen
+            && let Some(change) = price_change(id, b, c, settings, sources)
         {
             prices.push(change);
+        }
+        // Every other listing of the model that moved (OpenRouter's route of a model with a
+        // first-party price, resellers): a real move on a listing people buy from, reported in
+        // its own block, never as the model's price.
+        for (source, _, o) in rows.iter() {
+            if chosen
+                .as_ref()
+                .is_some_and(|(_, c)| c.source == *source && c.obs.source_model == o.source_model)
+            {
+                continue;
+            }
+            let Some((_, _, old)) = old_rows
+                .iter()
+                .find(|(s, _, x)| s == source && x.source_model == o.source_model)
+            else {
+                continue;
+            };
+            let l = |obs| Listing {
+                source,
+                obs,
+                basis: "other_listing",
+            };
+            if let Some(change) = price_change(id, &l(old), &l(o), settings, sources) {
+                listings.push(change);
+            }
         }
         if let Some((b, c)) = comparable(old_rows, rows, false)
             && let (Some(old), Some(new)) = (b.obs.context, c.obs.context)
@@ -203,8 +230,8 @@ pub(crate) fn changes(
     for i in swapped {
         contexts[i].kind = ChangeKind::Correction;
     }
-    alias_notices(sources, notices);
-    (prices, contexts)
+    alias_notices(sources, &prices, &listings, notices);
+    (prices, listings, contexts)
 }
 
 fn price_change(
@@ -236,6 +263,16 @@ fn price_change(
         return None;
     }
     let correction = bi != bo && ci == bo && co == bi;
+    let free = |i: Decimal, o: Decimal| i.is_zero() && o.is_zero();
+    let kind = if correction {
+        ChangeKind::Correction
+    } else if free(ci, co) && !free(bi, bo) {
+        ChangeKind::BecameFree
+    } else if free(bi, bo) && !free(ci, co) {
+        ChangeKind::BecamePaid
+    } else {
+        ChangeKind::Change
+    };
     Some(PriceChange {
         model: id.to_string(),
         name: c.obs.name.clone(),
@@ -253,17 +290,20 @@ fn price_change(
         pct: blended_pct,
         input_pct,
         output_pct,
-        kind: if correction {
-            ChangeKind::Correction
-        } else {
-            ChangeKind::Change
-        },
+        kind,
         as_of: as_of(sources, c.source),
     })
 }
 
-/// A moving alias whose price changed was re-pointed at another model: say so, once.
-fn alias_notices(sources: &[SourceInput], notices: &mut Vec<Notice>) {
+/// A moving alias whose price changed: when a concrete listing of the same source made the same
+/// move, the alias only followed that model (whose change is reported); otherwise it was
+/// re-pointed at another model: say so, once.
+fn alias_notices(
+    sources: &[SourceInput],
+    prices: &[PriceChange],
+    listings: &[PriceChange],
+    notices: &mut Vec<Notice>,
+) {
     for s in sources {
         let (Some(b), Some(c)) = (&s.baseline, &s.current) else {
             continue;
@@ -288,6 +328,16 @@ fn alias_notices(sources: &[SourceInput], notices: &mut Vec<Notice>) {
                 o.output_per_mtok,
             ) && (bi != ci || bo != co)
             {
+                let followed = prices.iter().chain(listings).any(|p| {
+                    p.source == s.name
+                        && p.input_per_mtok.old == Some(bi.decimal())
+                        && p.input_per_mtok.new == Some(ci.decimal())
+                        && p.output_per_mtok.old == Some(bo.decimal())
+                        && p.output_per_mtok.new == Some(co.decimal())
+                });
+                if followed {
+                    continue;
+                }
                 notices.push(Notice {
                     kind: NoticeKind::AliasRepointed,
                     source: Some(s.name.clone()),

@@ -242,10 +242,20 @@ fn shifts_of(
             continue;
         }
         let old_rank = old.map(|o| o.rank);
-        // A model whose own score did not move was passed by others, who are reported.
+        // A model whose own score did not move was passed by others (or others left), who are
+        // reported: it never "moves", "leads" or "enters the top" on its own.
         let passive = old.is_some_and(|o| o.score == e.score);
+        if passive {
+            continue;
+        }
+        // A shared #1 is a tie, never a new sole leader.
+        let tied = e.rank == 1 && after.iter().any(|(k, o)| k != id && o.rank == 1);
         let kind = if e.rank == 1 && !old_leaders.contains(id.as_str()) && !before.is_empty() {
-            ShiftKind::NewLeader
+            if tied {
+                ShiftKind::TiedLeader
+            } else {
+                ShiftKind::NewLeader
+            }
         } else if e.rank <= settings.top_n
             && old_rank.is_none_or(|r| r > settings.top_n)
             && !before.is_empty()
@@ -256,7 +266,6 @@ fn shifts_of(
             && cb.rank.abs_diff(ca.rank) >= settings.mover_threshold
             && r.min(e.rank) <= settings.mover_max_rank
             && r != e.rank
-            && !passive
         {
             if ca.rank < cb.rank {
                 ShiftKind::Up

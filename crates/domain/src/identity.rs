@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::LazyLock;
 
+/// The version of the rules below. Stored keys are refined once when it changes (the store does
+/// it at open), so raise it with every change that gives some spelling a different key.
+pub const IDENTITY_RULES_VERSION: &str = "2";
+
 /// The canonical key of a model, e.g. `claude-opus-4-8`, `kimi-k2-7-code`, `gpt-5`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -86,6 +90,24 @@ static EFFORT_SUFFIX: LazyLock<Regex> =
 static DATE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"-(20\d{2}-[01]\d-[0-3]\d|20\d{2}[01]\d[0-3]\d|[01]\d[0-3]\d)$").unwrap()
 });
+/// Month-day or month-year dates written with a dash: Gemini's `-06-05`, `-09-2025`.
+static DASHED_DATE_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"-((?:0[1-9]|1[0-2])-(?:[0-3]\d|20\d{2}))$").unwrap());
+/// Effort or mode written as a bare suffix (LiveBench `gpt-5.5-xhigh`, `gpt-5.1-nothinking`):
+/// a variant of the model named before it. A bare effort word counts only after a version
+/// (`gpt-5-mini-high`), so `mistral-medium` stays a model of its own.
+static BARE_EFFORT_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(.*\d.*)-(xhigh|high|medium|low|minimal)$").unwrap());
+/// Thinking budgets (`-thinking-64k`) and modes: `-thinking-auto`, `-highthinking`, …
+static MODE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-(thinking-\d+k|thinking-auto|highthinking|nothinking|non-reasoning|reasoning|thinking|instruct|it)$").unwrap()
+});
+/// Builds of the same weights: quantisations, LoRA adapters, multi-token prediction.
+static BUILD_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-(fp8|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|bf16|fp16|lora|mtp)$").unwrap()
+});
+/// A preview of a model that later ships under the same name without the suffix.
+static PREVIEW_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-preview$").unwrap());
 /// Bedrock's `:0` version suffix.
 static BEDROCK_VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r":\d+$").unwrap());
 
@@ -136,34 +158,36 @@ impl ModelId {
         lower = REGION.replace(&lower, "").into_owned();
         lower = VENDOR_DOT.replace(&lower, "").into_owned();
 
-        let mut key = ModelKey::normalise(&lower)?.0;
-        if let Some(c) = EFFORT_SUFFIX.captures(&key) {
-            variants.push(c[1].to_owned());
-            key.truncate(c.get(0).unwrap().start());
-        }
-        for tag in DASH_VARIANTS {
-            if let Some(base) = key.strip_suffix(&format!("-{tag}")) {
-                variants.push((*tag).to_owned());
-                key = base.to_owned();
-            }
-        }
-        if let Some(c) = DATE_SUFFIX.captures(&key) {
-            let date = c[1].replace('-', "");
-            // Keep a bare `-0709`-style date only when something precedes it.
-            if c.get(0).unwrap().start() > 0 {
-                variants.insert(0, date);
-                key.truncate(c.get(0).unwrap().start());
-            }
-        }
+        let key = ModelKey::normalise(&lower)?.0;
+        let (key, mut found) = split_key(key);
+        variants.append(&mut found);
         variants.extend(paren_tags);
         if key.is_empty() {
             return None;
         }
-        let variant = (!variants.is_empty()).then(|| variants.join("+"));
         Some(ModelId {
             key: ModelKey(key),
-            variant,
+            variant: canonical_variant(variants),
         })
+    }
+
+    /// Re-applies today's key rules to an id made by an earlier version (a stored row), so a
+    /// model keeps one key across an upgrade of the rules: `gpt-5-5-xhigh` → `gpt-5-5:xhigh`.
+    /// Idempotent; an id already made by these rules comes back unchanged.
+    pub fn refined(self) -> Self {
+        let (key, mut tags) = split_key(self.key.0.clone());
+        if key.is_empty() {
+            return self;
+        }
+        tags.extend(
+            self.variant
+                .iter()
+                .flat_map(|v| v.split('+').map(str::to_owned)),
+        );
+        ModelId {
+            key: ModelKey(key),
+            variant: canonical_variant(tags),
+        }
     }
 
     /// A variant that changes only how the model is sold (`:free`, `:nitro`), not what it can
@@ -180,16 +204,80 @@ impl ModelId {
         let Some(tag) = ModelKey::normalise(tag) else {
             return self;
         };
-        match &mut self.variant {
-            Some(v) if v.split('+').any(|t| t == tag.as_str()) => {}
-            Some(v) => {
-                v.push('+');
-                v.push_str(tag.as_str());
-            }
-            None => self.variant = Some(tag.0),
-        }
+        let mut tags: Vec<String> = self
+            .variant
+            .iter()
+            .flat_map(|v| v.split('+').map(str::to_owned))
+            .collect();
+        tags.push(tag.0);
+        self.variant = canonical_variant(tags);
         self
     }
+}
+
+/// The one spelling of a set of variant tags, whatever order the rules found them in: dates
+/// first, then the other tags in byte order, each once, joined with `+`.
+fn canonical_variant(mut tags: Vec<String>) -> Option<String> {
+    tags.retain(|t| !t.is_empty());
+    tags.sort_by(|a, b| {
+        let date = |t: &str| !t.bytes().all(|c| c.is_ascii_digit());
+        (date(a), a).cmp(&(date(b), b))
+    });
+    tags.dedup();
+    (!tags.is_empty()).then(|| tags.join("+"))
+}
+
+/// Splits variant suffixes off a normalised key until none is left: effort levels in every
+/// spelling the sources use, thinking modes and budgets, builds of the same weights, previews
+/// and dated snapshots. Returns the model's key and the tags, date first.
+fn split_key(mut key: String) -> (String, Vec<String>) {
+    let mut tags: Vec<String> = Vec::new();
+    let mut date: Option<String> = None;
+    loop {
+        let before = key.len();
+        if let Some(c) = EFFORT_SUFFIX.captures(&key) {
+            tags.push(c[1].to_owned());
+            key.truncate(c.get(0).unwrap().start());
+        }
+        for tag in DASH_VARIANTS {
+            if let Some(base) = key.strip_suffix(&format!("-{tag}")) {
+                tags.push((*tag).to_owned());
+                key = base.to_owned();
+            }
+        }
+        for re in [&*MODE_SUFFIX, &*BUILD_SUFFIX, &*PREVIEW_SUFFIX] {
+            if let Some(c) = re.captures(&key)
+                && c.get(0).unwrap().start() > 0
+            {
+                tags.push(c[0].trim_start_matches('-').to_owned());
+                key.truncate(c.get(0).unwrap().start());
+            }
+        }
+        if let Some(c) = BARE_EFFORT_SUFFIX.captures(&key) {
+            let level = c[2].to_owned();
+            key.truncate(c.get(1).unwrap().end());
+            tags.push(level);
+        }
+        if date.is_none() {
+            for re in [&*DATE_SUFFIX, &*DASHED_DATE_SUFFIX] {
+                if let Some(c) = re.captures(&key)
+                    // Keep a bare `-0709`-style date only when something precedes it.
+                    && c.get(0).unwrap().start() > 0
+                {
+                    date = Some(c[1].replace('-', ""));
+                    key.truncate(c.get(0).unwrap().start());
+                    break;
+                }
+            }
+        }
+        if key.len() == before {
+            break;
+        }
+    }
+    if let Some(d) = date {
+        tags.insert(0, d);
+    }
+    (key, tags)
 }
 
 /// A model maker, normalised so `z-ai`, `zai-org` and `Z.ai` are one provider.
@@ -342,5 +430,87 @@ mod tests {
     fn names_with_nothing_identifying_are_refused() {
         assert!(ModelId::from_source_id("  ").is_none());
         assert!(ModelId::from_source_id("(high)").is_none());
+    }
+
+    #[test]
+    fn every_effort_and_mode_spelling_of_the_sources_is_a_variant_of_the_base_model() {
+        for (raw, want) in [
+            ("gpt-5.5-xhigh", "gpt-5-5:xhigh"),
+            ("gpt-5.4-mini-high", "gpt-5-4-mini:high"),
+            ("gemini-3.1-pro-preview-high", "gemini-3-1-pro:high+preview"),
+            (
+                "claude-opus-4-6-thinking-auto",
+                "claude-opus-4-6:thinking-auto",
+            ),
+            (
+                "claude-opus-4-6-thinking-auto-high-effort",
+                "claude-opus-4-6:high+thinking-auto",
+            ),
+            (
+                "gpt-5.1-2025-11-13-nothinking",
+                "gpt-5-1:20251113+nothinking",
+            ),
+            (
+                "gemini-2.5-pro-06-05-highthinking",
+                "gemini-2-5-pro:0605+highthinking",
+            ),
+            (
+                "gemini-3-pro-preview-11-2025-high",
+                "gemini-3-pro:112025+high+preview",
+            ),
+            (
+                "grok-4.20-beta-0309-non-reasoning",
+                "grok-4-20-beta:0309+non-reasoning",
+            ),
+            (
+                "claude-4-sonnet-20250514-thinking-64k",
+                "claude-4-sonnet:20250514+thinking-64k",
+            ),
+            ("moonshotai/kimi-k2-0711-preview", "kimi-k2:0711+preview"),
+            ("kimi-k2-instruct", "kimi-k2:instruct"),
+            (
+                "google/gemini-3.1-flash-image-preview",
+                "gemini-3-1-flash-image:preview",
+            ),
+            ("google/gemma-4-31b-it", "gemma-4-31b:it"),
+            ("qwen3.6-27b-fp8", "qwen3-6-27b:fp8"),
+            ("glm-5.1-nvfp4-mtp", "glm-5-1:mtp+nvfp4"),
+        ] {
+            assert_eq!(id(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn names_that_end_in_an_effort_word_but_are_models_stay_models() {
+        assert_eq!(id("mistral-medium"), "mistral-medium");
+        assert_eq!(id("qwen/qwen3.7-max"), "qwen3-7-max");
+        assert_eq!(id("openai/gpt-5.1-codex-max"), "gpt-5-1-codex-max");
+        assert_eq!(id("gpt-5.1-codex-max-high"), "gpt-5-1-codex-max:high");
+        assert_ne!(
+            id("deepseek/deepseek-v3.2-exp"),
+            id("deepseek/deepseek-v3.2")
+        );
+    }
+
+    #[test]
+    fn an_id_stored_by_the_old_rules_refines_to_the_id_the_new_rules_give() {
+        for raw in [
+            "gpt-5.5-xhigh",
+            "claude-opus-4-6-thinking-auto-high-effort",
+            "gemini-3-pro-preview-11-2025-high",
+            "claude-opus-4-20250514 (32k thinking)",
+            "anthropic/claude-opus-4.8",
+        ] {
+            let new = ModelId::from_source_id(raw).unwrap();
+            assert_eq!(new.clone().refined(), new, "idempotent for {raw}");
+        }
+        let old = ModelId {
+            key: ModelKey("claude-opus-4-6-thinking-auto".into()),
+            variant: Some("high".into()),
+        };
+        assert_eq!(
+            old.refined(),
+            ModelId::from_source_id("claude-opus-4-6-thinking-auto-high-effort").unwrap()
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! interest, shared by the HTML and text templates.
 
 use modelbrief_differ::compare::Comparison;
-use modelbrief_differ::{ChangeKind, Edition, Matchup, PriceHistory, ShiftKind, SourceStatus};
+use modelbrief_differ::{
+    ChangeKind, Edition, Matchup, NewModelKind, PriceHistory, ShiftKind, SourceStatus,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -24,6 +26,9 @@ pub struct BriefView {
     pub reseller_only: Vec<String>,
     pub price_changes: Vec<PriceView>,
     pub price_changes_more: usize,
+    /// Moves on other listings of a model (routes, resellers), biggest first.
+    pub listing_changes: Vec<PriceView>,
+    pub listing_changes_more: usize,
     pub leaderboards: Vec<BoardView>,
     pub insignificant_shifts: usize,
     pub removed_models: Vec<RemovedView>,
@@ -275,6 +280,45 @@ impl CardView {
     }
 }
 
+fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
+    PriceView {
+        name: p.name.clone(),
+        model: p.model.clone(),
+        input: old_new(&p.input_per_mtok),
+        output: old_new(&p.output_per_mtok),
+        pct: if p.kind == ChangeKind::Change {
+            pct(Some(p.pct))
+        } else {
+            String::new()
+        },
+        direction: if p.kind == ChangeKind::Correction {
+            "corrected".into()
+        } else if p.kind == ChangeKind::BecameFree {
+            "now free".into()
+        } else if p.kind == ChangeKind::BecamePaid {
+            "now paid".into()
+        } else if p
+            .input_pct
+            .zip(p.output_pct)
+            .is_some_and(|(i, o)| i * o < 0.0)
+        {
+            "mixed".into()
+        } else if p.pct < 0.0 {
+            "cheaper".into()
+        } else {
+            "pricier".into()
+        },
+        correction: p.kind == ChangeKind::Correction,
+        cited: format!(
+            "{} listing {} ({}), as of {}",
+            p.source,
+            p.listing,
+            p.basis.replace('_', "-"),
+            date(p.as_of)
+        ),
+    }
+}
+
 fn old_new(o: &modelbrief_differ::OldNew) -> String {
     match (o.old, o.new) {
         (Some(a), Some(b)) if a == b => money(b),
@@ -292,7 +336,12 @@ impl BriefView {
             .iter()
             .take(MAX_ROWS)
             .map(|m| NewModelView {
-                name: m.name.clone(),
+                name: match m.kind {
+                    NewModelKind::New => m.name.clone(),
+                    NewModelKind::GenerallyAvailable => {
+                        format!("{}: now generally available (was a preview)", m.name)
+                    }
+                },
                 model: m.model.clone(),
                 provider: m.provider.clone().unwrap_or_else(|| "unknown maker".into()),
                 sources: m.sources.join(", "),
@@ -334,39 +383,13 @@ impl BriefView {
             .price_changes
             .iter()
             .take(MAX_ROWS)
-            .map(|p| PriceView {
-                name: p.name.clone(),
-                model: p.model.clone(),
-                input: old_new(&p.input_per_mtok),
-                output: old_new(&p.output_per_mtok),
-                pct: if p.kind == ChangeKind::Correction {
-                    String::new()
-                } else {
-                    pct(Some(p.pct))
-                },
-                direction: if p.kind == ChangeKind::Correction {
-                    "corrected".into()
-                } else if p
-                    .input_pct
-                    .zip(p.output_pct)
-                    .is_some_and(|(i, o)| i * o < 0.0)
-                {
-                    "mixed".into()
-                } else if p.pct < 0.0 {
-                    "cheaper".into()
-                } else {
-                    "pricier".into()
-                },
-                correction: p.kind == ChangeKind::Correction,
-                cited: format!(
-                    "{} listing {} ({}), as of {}",
-                    p.source,
-                    p.listing,
-                    p.basis.replace('_', "-"),
-                    date(p.as_of)
-                ),
-            })
+            .map(price_view)
             .collect();
+        // Other listings, biggest move first, in one compact block.
+        let mut others: Vec<&modelbrief_differ::PriceChange> =
+            e.listing_price_changes.iter().collect();
+        others.sort_by(|a, b| b.pct.abs().total_cmp(&a.pct.abs()));
+        let listing_changes = others.into_iter().take(MAX_ROWS).map(price_view).collect();
         let mut leaderboards: Vec<BoardView> = Vec::new();
         for s in e.shown_shifts() {
             let view = ShiftView {
@@ -378,6 +401,7 @@ impl BriefView {
                 },
                 label: match s.kind {
                     ShiftKind::NewLeader => "new #1".into(),
+                    ShiftKind::TiedLeader => "ties for #1".into(),
                     ShiftKind::EnteredTop => "enters the top".into(),
                     ShiftKind::Up => "up".into(),
                     ShiftKind::Down => "down".into(),
@@ -462,6 +486,8 @@ impl BriefView {
                 .collect(),
             price_changes,
             price_changes_more: e.price_changes.len().saturating_sub(MAX_ROWS),
+            listing_changes,
+            listing_changes_more: e.listing_price_changes.len().saturating_sub(MAX_ROWS),
             leaderboards,
             insignificant_shifts: e.rank_shifts.iter().filter(|s| !s.significant).count(),
             removed_models,

@@ -9,6 +9,7 @@
 
 mod deliveries;
 mod error;
+mod identity;
 mod pulls;
 mod subscribers;
 
@@ -64,6 +65,7 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
+        identity::refresh(&pool).await?;
         Ok(Self { pool })
     }
 

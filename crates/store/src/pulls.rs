@@ -192,12 +192,15 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .what("read snapshot observations")?;
-        serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|source| {
-            StoreError::Corrupt {
+        let mut obs: Vec<Observation> = serde_json::from_str(json.as_deref().unwrap_or("[]"))
+            .map_err(|source| StoreError::Corrupt {
                 id: snapshot_id,
                 source,
-            }
-        })
+            })?;
+        for o in &mut obs {
+            refine(o);
+        }
+        Ok(obs)
     }
 
     /// What `source` said about the model `model_key` (all variants and routes) as of `at`.
@@ -432,7 +435,15 @@ async fn insert_observations(
 
 fn decode_observation(row: &sqlx::sqlite::SqliteRow) -> Result<Observation, StoreError> {
     let id: i64 = row.get(0);
-    serde_json::from_str(row.get::<&str, _>(1)).map_err(|source| StoreError::Corrupt { id, source })
+    let mut o: Observation = serde_json::from_str(row.get::<&str, _>(1))
+        .map_err(|source| StoreError::Corrupt { id, source })?;
+    refine(&mut o);
+    Ok(o)
+}
+
+/// A row stored under older identity rules gets the id today's rules give it.
+fn refine(o: &mut Observation) {
+    o.model = o.model.clone().refined();
 }
 
 impl Store {
@@ -521,36 +532,35 @@ impl Store {
 }
 
 impl Store {
-    /// The (key, variant) of every row of a snapshot, without decoding the rows.
+    /// The (key, variant, the source's own name) of every row of a snapshot, in source-id
+    /// order, without decoding the rows.
     pub async fn snapshot_model_ids(
         &self,
         snapshot_id: i64,
-    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    ) -> Result<Vec<(String, Option<String>, String)>, StoreError> {
         let text: Option<String> = sqlx::query_scalar(
-            "SELECT group_concat(model_key || char(31) || ifnull(variant, ''), char(30)) FROM (
-                 SELECT o.model_key, o.variant FROM snapshot_observations so
+            "SELECT group_concat(model_key || char(31) || ifnull(variant, '') || char(31) || name, char(30)) FROM (
+                 SELECT o.model_key, o.variant, ifnull(json_extract(o.data, '$.name'), '') AS name
+                 FROM snapshot_observations so
                  JOIN observations o ON o.id = so.observation_id
-                 WHERE so.snapshot_id = ?1 ORDER BY o.source_model)",
+                 WHERE so.snapshot_id = ?1 ORDER BY o.source_model, o.id)",
         )
         .bind(snapshot_id)
         .fetch_one(&self.pool)
         .await
         .what("read snapshot model ids")?;
-        Ok(split_pairs(text.as_deref())
-            .map(|(k, v)| (k.to_owned(), (!v.is_empty()).then(|| v.to_owned())))
-            .collect())
-    }
-
-    /// Each model key's name as first stored.
-    pub async fn model_names(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT group_concat(key || char(31) || name, char(30)) FROM models",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .what("read model names")?;
-        Ok(split_pairs(text.as_deref())
-            .map(|(k, n)| (k.to_owned(), n.to_owned()))
+        Ok(text
+            .unwrap_or_default()
+            .split('\u{1e}')
+            .filter_map(|r| {
+                let mut f = r.splitn(3, '\u{1f}');
+                let (k, v, n) = (f.next()?, f.next()?, f.next().unwrap_or_default());
+                Some((
+                    k.to_owned(),
+                    (!v.is_empty()).then(|| v.to_owned()),
+                    n.to_owned(),
+                ))
+            })
             .collect())
     }
 }
@@ -612,8 +622,9 @@ impl Store {
         let mut by_snapshot = std::collections::HashMap::new();
         for r in &rows {
             let id: i64 = r.get(0);
-            let obs: Observation = serde_json::from_str(r.get::<&str, _>(1))
+            let mut obs: Observation = serde_json::from_str(r.get::<&str, _>(1))
                 .map_err(|source| StoreError::Corrupt { id, source })?;
+            refine(&mut obs);
             by_snapshot.insert(id, obs);
         }
         Ok(pulls
