@@ -436,3 +436,81 @@ async fn the_order_of_rows_in_a_source_file_does_not_matter() {
     .await;
     assert_eq!(plain, reversed);
 }
+
+fn shift<'a>(e: &'a Value, board: &str, model_prefix: &str) -> Option<&'a Value> {
+    e["rank_shifts"].as_array().unwrap().iter().find(|s| {
+        s["leaderboard"] == board && s["model"].as_str().unwrap().starts_with(model_prefix)
+    })
+}
+
+fn listing<'a>(e: &'a Value, id: &str) -> Option<&'a Value> {
+    e["listing_price_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["listing"] == id)
+}
+
+#[tokio::test]
+async fn the_brief_calls_ties_free_listings_route_moves_and_followed_aliases_what_they_are() {
+    let (_server, app) = replay_2026().await;
+
+    // W25: Kimi K2.7 Code and gpt-5.4-xhigh both score 70.000 on LiveBench Agentic Coding.
+    let w25 = brief_json(&app, &["--week", "2026-W25"]).await;
+    let kimi = shift(&w25, "livebench:livebench:Agentic Coding", "kimi-k2-7-code")
+        .expect("Kimi joins the top of Agentic Coding");
+    assert_eq!(kimi["kind"], "tied_leader", "{kimi}");
+    // No LiveBench Reasoning score moved that week: nobody "takes #1" on it by standing still.
+    assert!(
+        !w25["rank_shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| { s["leaderboard"] == "category:Reasoning" && s["old_score"] == s["score"] }),
+        "{}",
+        w25["rank_shifts"]
+    );
+    // GPT-5.5-xhigh is GPT-5.5: linked, so Claude Fable 5 is not a new #1 on Knowledge
+    // (84.356 against GPT-5.5's 84.370).
+    assert!(
+        shift(&w25, "category:Knowledge", "claude-fable-5")
+            .is_none_or(|s| s["kind"] != "new_leader")
+    );
+    // OpenRouter's MiniMax M2.5 route fell 19% while LiteLLM's first-party row is canonical.
+    let m25 = listing(&w25, "minimax/minimax-m2.5").expect("the route's move is reported");
+    assert_eq!(m25["basis"], "other_listing");
+
+    // W27: kimi-latest followed kimi-k2.6's cut; that is K2.6's price change, not a re-point.
+    let w27 = brief_json(&app, &["--week", "2026-W27"]).await;
+    assert!(listing(&w27, "moonshotai/kimi-k2.6").is_some());
+    assert!(
+        !notices(&w27, "alias_repointed")
+            .iter()
+            .any(|n| n.contains("kimi-latest")),
+        "{:?}",
+        notices(&w27, "alias_repointed")
+    );
+    assert!(listing(&w27, "sambanova/gpt-oss-120b").is_some());
+
+    // W28: a paid listing at $0 is "now free", never "cheaper −100%"; Hy3 leaves preview.
+    let w28 = brief_json(&app, &["--week", "2026-W28"]).await;
+    assert_eq!(
+        find(&w28["price_changes"], "qwen3-30b-a3b-instruct-2507")["kind"],
+        "became_free"
+    );
+    assert_eq!(
+        find(&w28["new_models"], "hy3")["kind"],
+        "generally_available"
+    );
+    let text = String::from_utf8(
+        app.run(
+            "2026-07-07T09:00:00Z",
+            &["brief", "--week", "2026-W28", "--format", "text"],
+        )
+        .await
+        .stdout,
+    )
+    .unwrap();
+    assert!(text.contains("now free"), "{text}");
+    assert!(!text.contains("\u{2212}100.0%"), "{text}");
+}
