@@ -135,9 +135,7 @@ fn as_of(sources: &[SourceInput], name: &str) -> Timestamp {
         .expect("a listing comes from a current snapshot")
 }
 
-fn money(d: Decimal) -> String {
-    format!("${}", d.normalize())
-}
+use modelbrief_domain::present::money;
 
 /// Price and context changes between each source's baseline and current snapshot.
 pub(crate) fn changes(

@@ -7,9 +7,29 @@
 use crate::Timestamp;
 use rust_decimal::Decimal;
 
-/// A price in dollars, exact as the source lists it: `$0.25`, `$10`, `$0.0481`.
+/// A price in dollars for prose, to three significant digits: `$0.909` for 0.9086, `$0.0482`
+/// for 0.04815, `$10`, `$2.5`. JSON keeps the exact value.
 pub fn money(d: Decimal) -> String {
+    let r = d
+        .round_sf_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .unwrap_or(d);
+    format!("${}", r.normalize())
+}
+
+/// A price exactly as the source lists it: `$0.9086`.
+pub fn money_exact(d: Decimal) -> String {
     format!("${}", d.normalize())
+}
+
+/// Two prices of one listing, old → new: to three significant digits, unless that would make
+/// two different prices read the same, then exact.
+pub fn money_pair(old: Decimal, new: Decimal) -> (String, String) {
+    let (a, b) = (money(old), money(new));
+    if a == b && old != new {
+        (money_exact(old), money_exact(new))
+    } else {
+        (a, b)
+    }
 }
 
 /// A price or `N/A` when none is listed.
@@ -20,8 +40,21 @@ pub fn money_or_na(d: Option<Decimal>) -> String {
 /// What a missing value prints as.
 pub const NA: &str = "N/A";
 
-/// A token count (context window): `1M`, `262K`, `1,048,576` → `1.05M`.
+/// A token count (context window) in the vendor's units: powers of two as they are sold
+/// (131,072 → `128K`, 1,048,576 → `1M`), other counts in thousands (`1.05M`, `200K`).
 pub fn tokens(n: u64) -> String {
+    const KI: u64 = 1024;
+    if n >= KI && n.is_multiple_of(KI) {
+        let k = n / KI;
+        return if k >= KI && k.is_multiple_of(KI) {
+            format!("{}M", k / KI)
+        } else if k >= KI {
+            let m = format!("{:.2}", k as f64 / KI as f64);
+            format!("{}M", m.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            format!("{k}K")
+        };
+    }
     if n >= 1_000_000 {
         let m = n as f64 / 1_000_000.0;
         if (m - m.round()).abs() < 0.005 {
@@ -99,9 +132,23 @@ mod tests {
     #[test]
     fn token_counts_and_prices_read_like_a_person_wrote_them() {
         assert_eq!(tokens(1_000_000), "1M");
-        assert_eq!(tokens(262_144), "262K");
-        assert_eq!(tokens(1_048_576), "1.05M");
+        assert_eq!(tokens(262_144), "256K");
+        assert_eq!(tokens(131_072), "128K");
+        assert_eq!(tokens(65_536), "64K");
+        assert_eq!(tokens(1_048_576), "1M");
+        assert_eq!(tokens(1_050_000), "1.05M");
+        assert_eq!(tokens(200_000), "200K");
         assert_eq!(money(Decimal::from_str("2.50").unwrap()), "$2.5");
+        assert_eq!(money(Decimal::from_str("0.9086").unwrap()), "$0.909");
+        assert_eq!(money(Decimal::from_str("0.04815").unwrap()), "$0.0482");
+        assert_eq!(money(Decimal::from_str("2.385").unwrap()), "$2.39");
+        assert_eq!(
+            money_pair(
+                Decimal::from_str("0.2551").unwrap(),
+                Decimal::from_str("0.2552").unwrap()
+            ),
+            ("$0.2551".to_owned(), "$0.2552".to_owned())
+        );
         assert_eq!(money(Decimal::from(2)), "$2");
         assert_eq!(money_or_na(None), "N/A");
     }

@@ -322,7 +322,10 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
 fn old_new(o: &modelbrief_differ::OldNew) -> String {
     match (o.old, o.new) {
         (Some(a), Some(b)) if a == b => money(b),
-        (Some(a), Some(b)) => format!("{} \u{2192} {}", money(a), money(b)),
+        (Some(a), Some(b)) => {
+            let (a, b) = modelbrief_domain::present::money_pair(a, b);
+            format!("{a} \u{2192} {b}")
+        }
         (None, Some(b)) => format!("listed at {}", money(b)),
         (Some(a), None) => format!("{} \u{2192} unlisted", money(a)),
         (None, None) => "n/a".into(),
