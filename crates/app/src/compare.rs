@@ -3,7 +3,7 @@
 use crate::config::{ConfigError, Loaded};
 use modelbrief_differ::compare::{Comparison, compare, profile};
 use modelbrief_differ::{Snapshot, SourceInput};
-use modelbrief_domain::{ModelId, ModelKey, present};
+use modelbrief_domain::{ModelId, ModelKey};
 use modelbrief_mailer::view::CardView;
 use modelbrief_store::Store;
 use std::sync::Arc;
@@ -95,13 +95,8 @@ pub fn text(c: &Comparison) -> String {
     for (label, x, y, d) in &card.rows {
         out.push_str(&format!("{:<w$} {x:>12} {y:>12} {d:>8}\n", trunc(label, w)));
     }
-    if let Some(g) = &c.biggest_gap {
-        out.push_str(&format!(
-            "\nbiggest single-benchmark gap: {} ({} vs {})\n",
-            g.benchmark,
-            present::score(g.a),
-            present::score(g.b)
-        ));
+    if let Some(gap) = &card.gap {
+        out.push_str(&format!("\nbiggest single-benchmark gap: {gap}\n"));
     }
     for p in [&c.a, &c.b] {
         if let Some(basis) = &p.price_basis {
@@ -132,21 +127,11 @@ pub fn html(
     #[derive(serde::Serialize)]
     struct Page {
         card: CardView,
-        gap: Option<String>,
     }
-    let gap = c.biggest_gap.as_ref().map(|g| {
-        format!(
-            "{} ({} vs {})",
-            g.benchmark,
-            present::score(g.a),
-            present::score(g.b)
-        )
-    });
     renderer.render(
         "compare.html",
         &Page {
             card: CardView::new(c, true),
-            gap,
         },
     )
 }

@@ -85,7 +85,7 @@ pub fn score_fixed(v: f64) -> String {
 }
 
 /// A signed difference of scores, one decimal: `+2.3`, `-0.8`, `+0.0`.
-pub fn signed(d: f64) -> String {
+fn signed(d: f64) -> String {
     format!("{:+.1}", round1(d))
 }
 

@@ -215,6 +215,8 @@ pub struct CardView {
     pub b: String,
     /// (what, a, b, difference a − b or empty).
     pub rows: Vec<(String, String, String, String)>,
+    /// `Aider polyglot (79.6 vs 61.3)`: the widest single-benchmark gap.
+    pub gap: Option<String>,
     pub verdict: String,
 }
 
@@ -275,6 +277,10 @@ impl CardView {
             a: c.a.name.clone(),
             b: c.b.name.clone(),
             rows,
+            gap: c
+                .biggest_gap
+                .as_ref()
+                .map(|g| format!("{} ({} vs {})", g.benchmark, score(g.a), score(g.b))),
             verdict: c.verdict.clone(),
         }
     }

@@ -4,22 +4,25 @@
 //! spellings to one model (`gpt-5-5-xhigh` becomes the `xhigh` variant of `gpt-5-5`), rows
 //! stored before the upgrade would keep their old keys, and the first brief after it would
 //! announce every re-keyed model as new and the old keys as removed. So at open, once per
-//! rules version, every stored key is refined with [`ModelId::refined`] in one transaction:
-//! observations, the models table (merging first-seen dates) and the spellings. Rows decoded
-//! from the stored JSON are refined the same way as they are read.
+//! rules version, every stored row is re-keyed with [`ModelId::refined`] in one transaction:
+//! the row itself (its JSON, its key columns and its content hash, so a later pull of the same
+//! content still finds it), the models table (merging first-seen dates) and the spellings.
+//! Reading rows afterwards costs nothing extra.
 
 use crate::StoreError;
 use crate::error::QueryContext;
+use modelbrief_domain::Observation;
 use modelbrief_domain::identity::{IDENTITY_RULES_VERSION, ModelId, ModelKey};
 use sqlx::{Row, SqlitePool};
 
-fn refine(key: &str, variant: Option<String>) -> Option<(String, Option<String>)> {
+/// The id today's rules give a stored (key, variant), when it differs.
+fn refine(key: &str, variant: Option<String>) -> Option<ModelId> {
     let id = ModelId {
         key: ModelKey::normalise(key)?,
         variant,
     };
     let r = id.clone().refined();
-    (r != id || r.key.as_str() != key).then(|| (r.key.to_string(), r.variant))
+    (r != id).then_some(r)
 }
 
 /// Re-keys stored rows made under older identity rules; a no-op when they are current.
@@ -33,22 +36,38 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         return Ok(());
     }
     let mut tx = pool.begin().await.what("begin re-keying")?;
-    let rows = sqlx::query("SELECT id, model_key, variant FROM observations")
+    let rows = sqlx::query("SELECT id, model_key, variant, data FROM observations")
         .fetch_all(&mut *tx)
         .await
         .what("read stored model keys")?;
     let mut changed = 0usize;
     for r in &rows {
-        if let Some((key, variant)) = refine(r.get(1), r.get(2)) {
-            sqlx::query("UPDATE observations SET model_key = ?1, variant = ?2 WHERE id = ?3")
-                .bind(&key)
-                .bind(&variant)
-                .bind(r.get::<i64, _>(0))
-                .execute(&mut *tx)
-                .await
-                .what("re-key an observation")?;
-            changed += 1;
-        }
+        let id: i64 = r.get(0);
+        let Some(new) = refine(r.get(1), r.get(2)) else {
+            continue;
+        };
+        let mut o: Observation = serde_json::from_str(r.get::<&str, _>(3))
+            .map_err(|source| StoreError::Corrupt { id, source })?;
+        o.model = new;
+        sqlx::query(
+            "UPDATE observations SET model_key = ?1, variant = ?2, data = ?3 WHERE id = ?4",
+        )
+        .bind(o.model.key.as_str())
+        .bind(o.model.variant.as_deref())
+        .bind(serde_json::to_string(&o).expect("observations always serialise"))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .what("re-key an observation")?;
+        // The hash is of the content, which now includes the new key. Should another row
+        // already hold that content, this one keeps its old hash (both stay readable).
+        sqlx::query("UPDATE OR IGNORE observations SET hash = ?1 WHERE id = ?2")
+            .bind(o.content_hash())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .what("re-hash an observation")?;
+        changed += 1;
     }
     let models = sqlx::query("SELECT key, name, provider, first_seen FROM models")
         .fetch_all(&mut *tx)
@@ -56,14 +75,14 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         .what("read stored models")?;
     for m in &models {
         let old: String = m.get(0);
-        let Some((key, _)) = refine(&old, None) else {
+        let Some(base) = refine(&old, None) else {
             continue;
         };
         sqlx::query(
             "INSERT INTO models (key, name, provider, first_seen) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (key) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)",
         )
-        .bind(&key)
+        .bind(base.key.as_str())
         .bind(m.get::<String, _>(1))
         .bind(m.get::<Option<String>, _>(2))
         .bind(m.get::<String, _>(3))
@@ -78,13 +97,14 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         .await
         .what("read a model's spellings")?;
         for s in &spellings {
-            let (k, v) = refine(&old, s.get(2)).unwrap_or((key.clone(), s.get(2)));
+            // The key changed, so refining the spelling's own variant always gives an id.
+            let id = refine(&old, s.get(2)).unwrap_or_else(|| base.clone());
             sqlx::query(
                 "UPDATE model_aliases SET model_key = ?1, variant = ?2
                  WHERE source = ?3 AND source_model = ?4",
             )
-            .bind(k)
-            .bind(v)
+            .bind(id.key.as_str())
+            .bind(id.variant.as_deref())
             .bind(s.get::<String, _>(0))
             .bind(s.get::<String, _>(1))
             .execute(&mut *tx)
@@ -114,4 +134,81 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{NewPull, PullResult, Store};
+    use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, SourceName, Timestamp};
+
+    /// A row as the old rules keyed LiveBench's `gpt-5.5-xhigh`: a model of its own.
+    fn old_style_row() -> Observation {
+        Observation::new(
+            "gpt-5.5-xhigh",
+            ModelId {
+                key: ModelKey::normalise("gpt-5-5-xhigh").unwrap(),
+                variant: None,
+            },
+            "gpt-5.5-xhigh",
+        )
+    }
+
+    #[tokio::test]
+    async fn a_database_keyed_by_older_rules_is_re_keyed_once_and_reads_like_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let store = Store::open(&path).await.unwrap();
+        let source = SourceName::parse("livebench").unwrap();
+        store
+            .upsert_source(&source, SourceKind::Livebench, "file:///x.csv")
+            .await
+            .unwrap();
+        store
+            .record_pull(NewPull {
+                source: source.clone(),
+                started_at: Timestamp::parse("2026-06-15T20:00:00Z").unwrap(),
+                duration_ms: 1,
+                http_status: Some(200),
+                bytes: Some(1),
+                content_hash: Some("h".into()),
+                notices: Vec::new(),
+                result: PullResult::Changed {
+                    observations: vec![old_style_row()],
+                    skipped: Vec::new(),
+                    etag: None,
+                    last_modified: None,
+                },
+            })
+            .await
+            .unwrap();
+        // Pretend the database was written before this version of the rules.
+        sqlx::query("UPDATE meta SET value = '1' WHERE key = 'identity_rules'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store.close().await;
+
+        let store = Store::open(&path).await.unwrap();
+        let snap = store
+            .latest_healthy("livebench", None)
+            .await
+            .unwrap()
+            .unwrap();
+        let rows = store.snapshot_observations(snap.id).await.unwrap();
+        let want = ModelId::from_source_id("gpt-5.5-xhigh").unwrap();
+        assert_eq!(rows[0].model, want, "the stored row reads with today's id");
+        let spellings = store.model_spellings().await.unwrap();
+        assert!(
+            spellings.iter().all(|(_, k)| k == "gpt-5-5"),
+            "models and spellings moved to the linked key: {spellings:?}"
+        );
+        // A later pull of the same content finds the re-keyed row instead of storing a copy.
+        let mut fresh = old_style_row();
+        fresh.model = want;
+        let hash: String = sqlx::query_scalar("SELECT hash FROM observations")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(hash, fresh.content_hash());
+    }
 }

@@ -192,15 +192,12 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .what("read snapshot observations")?;
-        let mut obs: Vec<Observation> = serde_json::from_str(json.as_deref().unwrap_or("[]"))
-            .map_err(|source| StoreError::Corrupt {
+        serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|source| {
+            StoreError::Corrupt {
                 id: snapshot_id,
                 source,
-            })?;
-        for o in &mut obs {
-            refine(o);
-        }
-        Ok(obs)
+            }
+        })
     }
 
     /// What `source` said about the model `model_key` (all variants and routes) as of `at`.
@@ -435,15 +432,7 @@ async fn insert_observations(
 
 fn decode_observation(row: &sqlx::sqlite::SqliteRow) -> Result<Observation, StoreError> {
     let id: i64 = row.get(0);
-    let mut o: Observation = serde_json::from_str(row.get::<&str, _>(1))
-        .map_err(|source| StoreError::Corrupt { id, source })?;
-    refine(&mut o);
-    Ok(o)
-}
-
-/// A row stored under older identity rules gets the id today's rules give it.
-fn refine(o: &mut Observation) {
-    o.model = o.model.clone().refined();
+    serde_json::from_str(row.get::<&str, _>(1)).map_err(|source| StoreError::Corrupt { id, source })
 }
 
 impl Store {
@@ -549,9 +538,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .what("read snapshot model ids")?;
-        Ok(text
-            .unwrap_or_default()
-            .split('\u{1e}')
+        Ok(split_records(text.as_deref())
             .filter_map(|r| {
                 let mut f = r.splitn(3, '\u{1f}');
                 let (k, v, n) = (f.next()?, f.next()?, f.next().unwrap_or_default());
@@ -565,13 +552,17 @@ impl Store {
     }
 }
 
-/// Splits `a<US>b<RS>c<US>d` (ASCII unit and record separators) into pairs: many small rows
+/// Splits `a<US>b<RS>c<US>d` (ASCII unit and record separators) into records: many small rows
 /// read as one value, which is much cheaper than fetching them row by row.
-fn split_pairs(text: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
+fn split_records(text: Option<&str>) -> impl Iterator<Item = &str> {
     text.unwrap_or_default()
         .split('\u{1e}')
         .filter(|r| !r.is_empty())
-        .filter_map(|r| r.split_once('\u{1f}'))
+}
+
+/// [`split_records`] of two fields each.
+fn split_pairs(text: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
+    split_records(text).filter_map(|r| r.split_once('\u{1f}'))
 }
 
 impl Store {
@@ -622,9 +613,8 @@ impl Store {
         let mut by_snapshot = std::collections::HashMap::new();
         for r in &rows {
             let id: i64 = r.get(0);
-            let mut obs: Observation = serde_json::from_str(r.get::<&str, _>(1))
+            let obs: Observation = serde_json::from_str(r.get::<&str, _>(1))
                 .map_err(|source| StoreError::Corrupt { id, source })?;
-            refine(&mut obs);
             by_snapshot.insert(id, obs);
         }
         Ok(pulls
