@@ -25,7 +25,9 @@ import argparse, collections, datetime as dt, json, os, re, shutil, subprocess, 
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path("/work/shared/fixtures")
+# The team's recorded fixtures (../shared/fixtures beside the checkout; --fixtures to point
+# elsewhere). The project's own tests/fixtures hold only a subset of the dates.
+FIXTURES = REPO.parent / "shared" / "fixtures"
 # window -> [(source name in config/modelbrief.toml, fixture folder, livebench categories file)]
 WINDOWS = {
     "2026": [("openrouter", "openrouter-models", None), ("litellm", "litellm-model-prices", None),
@@ -159,13 +161,18 @@ def replay(window, args, base_env, shipped):
 
 
 def main():
+    global FIXTURES
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     debug, release = REPO / "target/debug/modelbrief", REPO / "target/release/modelbrief"
     newest = max((b for b in (debug, release) if b.exists()), key=lambda b: b.stat().st_mtime, default=debug)
     ap.add_argument("--bin", type=Path, default=newest, help=f"modelbrief binary (default: newest of debug/release, now {newest})")
     ap.add_argument("--out", type=Path, help="output folder (default: a new temp folder)")
     ap.add_argument("--window", choices=["2025", "2026", "all"], default="all")
+    ap.add_argument("--fixtures", type=Path, default=FIXTURES, help=f"recorded fixtures (default {FIXTURES})")
     args = ap.parse_args()
+    FIXTURES = args.fixtures.resolve()
+    if not FIXTURES.is_dir():
+        sys.exit(f"replay: no fixtures folder at {FIXTURES} (pass --fixtures DIR)")
     args.out = (args.out or Path(tempfile.mkdtemp(prefix="modelbrief-replay-"))).resolve()
     # run a private copy, so a rebuild of the binary mid-run cannot mix two versions in one replay
     snap_dir = tempfile.TemporaryDirectory(prefix="modelbrief-bin-")

@@ -71,13 +71,9 @@ pub struct ChartView {
 #[derive(Debug, Serialize)]
 pub struct MatchupView {
     pub board: String,
-    /// The new #1.
-    pub a: String,
-    /// The model it displaced.
-    pub b: String,
-    /// (what, a, b, difference a − b or empty).
-    pub rows: Vec<(String, String, String, String)>,
-    pub verdict: String,
+    /// `a` is the new #1, `b` the model it displaced (written flat: `matchup.a`, `matchup.rows`).
+    #[serde(flatten)]
+    pub card: CardView,
 }
 
 #[derive(Debug, Serialize)]
@@ -144,8 +140,7 @@ pub struct SourceView {
     pub ok: bool,
 }
 
-use modelbrief_domain::present::{NA, date, diff, flag, money_or_na, pct, score};
-pub use modelbrief_domain::present::{money, tokens};
+use modelbrief_domain::present::{NA, date, diff, flag, money, money_or_na, pct, score, tokens};
 
 fn pair(input: Option<Decimal>, output: Option<Decimal>) -> String {
     match (input, output) {
@@ -197,13 +192,9 @@ fn chart_alt(history: &[PriceHistory]) -> String {
 }
 
 fn matchup_view(m: &Matchup) -> MatchupView {
-    let card = CardView::new(&m.comparison, false);
     MatchupView {
         board: m.leaderboard_name.clone(),
-        a: card.a,
-        b: card.b,
-        rows: card.rows,
-        verdict: card.verdict,
+        card: CardView::new(&m.comparison, false),
     }
 }
 
