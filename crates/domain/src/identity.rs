@@ -219,20 +219,20 @@ impl ModelId {
 /// first, then the other tags in byte order, each once, joined with `+`.
 fn canonical_variant(mut tags: Vec<String>) -> Option<String> {
     tags.retain(|t| !t.is_empty());
-    tags.sort_by(|a, b| {
-        let date = |t: &str| !t.bytes().all(|c| c.is_ascii_digit());
-        (date(a), a).cmp(&(date(b), b))
-    });
+    // `false` sorts first: all-digit tags (dates) lead.
+    let not_date = |t: &str| !t.bytes().all(|c| c.is_ascii_digit());
+    tags.sort_by(|a, b| (not_date(a), a).cmp(&(not_date(b), b)));
     tags.dedup();
     (!tags.is_empty()).then(|| tags.join("+"))
 }
 
 /// Splits variant suffixes off a normalised key until none is left: effort levels in every
 /// spelling the sources use, thinking modes and budgets, builds of the same weights, previews
-/// and dated snapshots. Returns the model's key and the tags, date first.
+/// and one dated snapshot. Returns the model's key and the tags (in any order:
+/// [`canonical_variant`] orders them).
 fn split_key(mut key: String) -> (String, Vec<String>) {
     let mut tags: Vec<String> = Vec::new();
-    let mut date: Option<String> = None;
+    let mut dated = false;
     loop {
         let before = key.len();
         if let Some(c) = EFFORT_SUFFIX.captures(&key) {
@@ -258,14 +258,15 @@ fn split_key(mut key: String) -> (String, Vec<String>) {
             key.truncate(c.get(1).unwrap().end());
             tags.push(level);
         }
-        if date.is_none() {
+        if !dated {
             for re in [&*DATE_SUFFIX, &*DASHED_DATE_SUFFIX] {
                 if let Some(c) = re.captures(&key)
                     // Keep a bare `-0709`-style date only when something precedes it.
                     && c.get(0).unwrap().start() > 0
                 {
-                    date = Some(c[1].replace('-', ""));
+                    tags.push(c[1].replace('-', ""));
                     key.truncate(c.get(0).unwrap().start());
+                    dated = true;
                     break;
                 }
             }
@@ -273,9 +274,6 @@ fn split_key(mut key: String) -> (String, Vec<String>) {
         if key.len() == before {
             break;
         }
-    }
-    if let Some(d) = date {
-        tags.insert(0, d);
     }
     (key, tags)
 }
