@@ -502,15 +502,12 @@ async fn the_brief_calls_ties_free_listings_route_moves_and_followed_aliases_wha
         find(&w28["new_models"], "hy3")["kind"],
         "generally_available"
     );
-    let text = String::from_utf8(
-        app.run(
+    let text = app
+        .stdout(
             "2026-07-07T09:00:00Z",
             &["brief", "--week", "2026-W28", "--format", "text"],
         )
-        .await
-        .stdout,
-    )
-    .unwrap();
+        .await;
     assert!(text.contains("now free"), "{text}");
     assert!(!text.contains("\u{2212}100.0%"), "{text}");
 }

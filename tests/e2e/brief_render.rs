@@ -125,15 +125,12 @@ async fn hostile_model_names_are_escaped_in_html_and_harmless_in_text() {
     let (code, _) = app.ingest("2026-07-06T20:00:00Z").await;
     assert_eq!(code, 0);
 
-    let html = String::from_utf8(
-        app.run(
+    let html = app
+        .stdout(
             "2026-07-07T09:00:00Z",
             &["brief", "--week", "2026-W28", "--format", "html"],
         )
-        .await
-        .stdout,
-    )
-    .unwrap();
+        .await;
     assert!(
         html.contains("&lt;script&gt;alert("),
         "the name is shown, escaped"
@@ -151,15 +148,12 @@ async fn hostile_model_names_are_escaped_in_html_and_harmless_in_text() {
         html.matches("</table>").count()
     );
 
-    let text = String::from_utf8(
-        app.run(
+    let text = app
+        .stdout(
             "2026-07-07T09:00:00Z",
             &["brief", "--week", "2026-W28", "--format", "text"],
         )
-        .await
-        .stdout,
-    )
-    .unwrap();
+        .await;
     for name in HOSTILE {
         assert!(
             text.contains(name),

@@ -258,6 +258,11 @@ impl App {
             .unwrap()
     }
 
+    /// [`App::run`], and what it printed on standard output.
+    pub async fn stdout(&self, now: &str, args: &[&str]) -> String {
+        String::from_utf8(self.run(now, args).await.stdout).unwrap()
+    }
+
     /// Starts `modelbrief --config <this> --now <now> <args>` without waiting for it.
     pub fn spawn(&self, now: &str, args: &[&str]) -> std::process::Child {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_modelbrief"));
