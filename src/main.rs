@@ -307,9 +307,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let _lock = lock::exclusive(&loaded.config.database.path, "send")?;
             let transport = match outbox {
                 Some(dir) => modelbrief_mailer::transport::Transport::Outbox(dir),
-                None => {
-                    modelbrief_mailer::transport::Transport::Smtp(loaded.config.smtp.settings(&env))
-                }
+                None => modelbrief_mailer::transport::Transport::Smtp(
+                    loaded.config.smtp.settings(&loaded.secrets),
+                ),
             };
             let summary = send::run(
                 &store,
@@ -401,7 +401,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Serve => {
-            serve::run(&loaded, &env, clock).await?;
+            serve::run(&loaded, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Subscribers { command } => {
@@ -412,7 +412,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?;
             let out = match command {
                 SubscribersCommand::Add { email, confirmed } => {
-                    subscribers::add(&store, &loaded, &env, clock, &email, confirmed).await
+                    subscribers::add(&store, &loaded, clock, &email, confirmed).await
                 }
                 SubscribersCommand::Import { file, confirmed } => {
                     subscribers::import(&store, &loaded, clock, &file, confirmed).await
@@ -495,12 +495,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| {
                     format!("opening the database named in {}", cli.config.display())
                 })?;
-            let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.policy())?;
+            let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.clone())?;
             let job = ingest::Ingest {
                 store: &store,
                 fetcher: &fetcher,
                 config: &loaded,
-                policy: loaded.config.quarantine.policy(),
+                policy: loaded.config.quarantine.clone(),
                 now: clock.anchor(),
                 accept_mass_change,
             };

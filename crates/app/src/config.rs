@@ -1,17 +1,28 @@
 //! Configuration: one TOML file, every key overridable from the environment
 //! (`MODELBRIEF__DATABASE__PATH=...`, `MODELBRIEF__SOURCES__0__URL=...`).
 //!
-//! Errors name the file, the line and the key. Secrets are never read from the file: the
-//! sections that need them read `MODELBRIEF__…` variables into `secrecy` types directly.
+//! The library policy types (`FetchPolicy`, `HealthPolicy`, `DeliveryPolicy`, `MetricKind`)
+//! are deserialized as they are; cron expressions and the time zone are parsed once, while
+//! loading. The file is parsed into a spanned TOML tree: errors name the file, line, column and
+//! key from those spans, and an override's error names its environment variable. An override's
+//! value is parsed against the field it sets: `3` is a number for a number field and text for
+//! a text field. Secrets are never read from the file: they are read once from the environment
+//! into [`Secrets`], which cannot be printed.
 
+use crate::schedule::CronExpr;
 use modelbrief_domain::{SourceKind, SourceName};
 use modelbrief_ingester::{
-    HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind, SourceSpec,
+    FetchPolicy, HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind, SourceSpec,
 };
+use secrecy::SecretString;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 use url::Url;
 
 /// The prefix of environment overrides.
@@ -34,9 +45,9 @@ impl std::error::Error for ConfigError {}
 pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
-    pub fetch: FetchConfig,
+    pub fetch: FetchPolicy,
     #[serde(default)]
-    pub quarantine: QuarantineConfig,
+    pub quarantine: HealthPolicy,
     #[serde(default)]
     pub identity: IdentityConfig,
     #[serde(default)]
@@ -54,7 +65,7 @@ pub struct Config {
     #[serde(default)]
     pub consent: ConsentConfig,
     #[serde(default)]
-    pub delivery: DeliveryConfig,
+    pub delivery: crate::send::DeliveryPolicy,
     #[serde(default)]
     pub schedule: ScheduleConfig,
     #[serde(default)]
@@ -66,10 +77,11 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleConfig {
-    pub timezone: String,
+    #[serde(deserialize_with = "zone")]
+    pub timezone: chrono_tz::Tz,
     /// Cron with seconds: `sec min hour day-of-month month day-of-week`.
-    pub ingest: String,
-    pub brief: String,
+    pub ingest: CronExpr,
+    pub brief: CronExpr,
     /// An edition not sent within this of its time is held, not sent late.
     #[serde(with = "humantime_serde")]
     pub late_send_limit: Duration,
@@ -81,13 +93,23 @@ pub struct ScheduleConfig {
 impl Default for ScheduleConfig {
     fn default() -> Self {
         Self {
-            timezone: "UTC".into(),
-            ingest: "0 0 */6 * * *".into(),
-            brief: "0 0 9 * * Mon".into(),
+            timezone: chrono_tz::UTC,
+            ingest: "0 0 */6 * * *".parse().expect("a valid default"),
+            brief: "0 0 9 * * Mon".parse().expect("a valid default"),
             late_send_limit: Duration::from_secs(12 * 3600),
             shutdown_timeout: Duration::from_secs(30),
         }
     }
+}
+
+/// An IANA time zone name, parsed once.
+fn zone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "{name:?} is not an IANA time zone (e.g. UTC, Europe/Berlin)"
+        ))
+    })
 }
 
 /// `[logging]`: `format = "auto" | "json" | "text"` (auto: text on a terminal, JSON otherwise).
@@ -102,55 +124,6 @@ impl Default for LoggingConfig {
     fn default() -> Self {
         Self {
             format: "auto".into(),
-        }
-    }
-}
-
-/// `[delivery]`: how the weekly send runs.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DeliveryConfig {
-    /// SMTP connections (one worker each).
-    pub connections: usize,
-    /// Deliveries claimed at a time per worker (the most that can be left in doubt by a crash).
-    pub batch: usize,
-    /// Relay limits; 0 = none.
-    pub per_second: u32,
-    pub per_hour: u32,
-    /// Attempts per delivery before it counts as failed for good.
-    pub max_attempts: i64,
-    #[serde(with = "humantime_serde")]
-    pub retry_base: Duration,
-    #[serde(with = "humantime_serde")]
-    pub retry_max: Duration,
-    /// How long one run keeps retrying transient failures before leaving them to the next run.
-    #[serde(with = "humantime_serde")]
-    pub retry_window: Duration,
-    /// Hard bounces before a subscriber is suppressed.
-    pub bounce_threshold: i64,
-    /// The send pauses when bounces + failures for good exceed this share of the list…
-    pub error_budget_pct: f64,
-    /// …or this many, whichever is smaller.
-    pub error_budget_max: i64,
-    /// The pre-send check refuses larger messages.
-    pub max_message_bytes: usize,
-}
-
-impl Default for DeliveryConfig {
-    fn default() -> Self {
-        Self {
-            connections: 4,
-            batch: 8,
-            per_second: 0,
-            per_hour: 0,
-            max_attempts: 5,
-            retry_base: Duration::from_secs(2),
-            retry_max: Duration::from_secs(300),
-            retry_window: Duration::from_secs(900),
-            bounce_threshold: 1,
-            error_budget_pct: 5.0,
-            error_budget_max: 500,
-            max_message_bytes: 500_000,
         }
     }
 }
@@ -183,11 +156,8 @@ impl Default for SmtpConfig {
 
 impl SmtpConfig {
     /// The settings, with the password from the environment.
-    pub fn settings(&self, env: &[(String, String)]) -> modelbrief_mailer::smtp::SmtpSettings {
-        let password = env
-            .iter()
-            .find(|(k, _)| k == "MODELBRIEF__SMTP__PASSWORD")
-            .map(|(_, v)| secrecy::SecretString::from(v.clone()));
+    pub fn settings(&self, secrets: &Secrets) -> modelbrief_mailer::smtp::SmtpSettings {
+        let password = secrets.smtp_password.clone();
         modelbrief_mailer::smtp::SmtpSettings {
             host: self.host.clone(),
             port: self.port,
@@ -232,16 +202,14 @@ fn rsa() -> String {
 impl DkimConfig {
     pub fn load(
         &self,
-        env: &[(String, String)],
+        secrets: &Secrets,
     ) -> Result<modelbrief_mailer::messages::Dkim, ConfigError> {
         use lettre::message::dkim::{
             DkimCanonicalization, DkimCanonicalizationType, DkimSigningAlgorithm, DkimSigningKey,
         };
-        let key = match env
-            .iter()
-            .find(|(k, _)| k == "MODELBRIEF__MAIL__DKIM_PRIVATE_KEY")
-        {
-            Some((_, v)) => v.clone(),
+        use secrecy::ExposeSecret;
+        let key = match &secrets.dkim_private_key {
+            Some(v) => v.expose_secret().to_owned(),
             None => {
                 let path = self.private_key_path.as_ref().ok_or_else(|| {
                     ConfigError(
@@ -344,25 +312,13 @@ impl Default for TokensConfig {
 }
 
 impl TokensConfig {
-    pub fn keys(
-        &self,
-        env: &[(String, String)],
-    ) -> Result<modelbrief_mailer::TokenKeys, ConfigError> {
-        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let secret = get("MODELBRIEF__TOKENS__SECRET").ok_or_else(|| {
+    pub fn keys(&self, secrets: &Secrets) -> Result<modelbrief_mailer::TokenKeys, ConfigError> {
+        let secret = secrets.tokens_secret.clone().ok_or_else(|| {
             ConfigError("MODELBRIEF__TOKENS__SECRET is not set: links in mail need a secret key of at least 32 characters (e.g. `openssl rand -hex 32`)".into())
         })?;
-        let previous = get("MODELBRIEF__TOKENS__PREVIOUS_SECRETS")
-            .map(|v| {
-                v.split(',')
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| secrecy::SecretString::from(s.trim().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
         modelbrief_mailer::TokenKeys::new(
-            secrecy::SecretString::from(secret),
-            previous,
+            secret,
+            secrets.previous_secrets.clone(),
             self.confirm_ttl.as_secs() as i64,
         )
         .map_err(|e| ConfigError(e.to_string()))
@@ -515,91 +471,6 @@ pub struct DatabaseConfig {
     pub path: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FetchConfig {
-    #[serde(with = "humantime_serde")]
-    pub connect_timeout: Duration,
-    #[serde(with = "humantime_serde")]
-    pub timeout: Duration,
-    pub retries: u32,
-    #[serde(with = "humantime_serde")]
-    pub backoff_base: Duration,
-    #[serde(with = "humantime_serde")]
-    pub backoff_max: Duration,
-    pub max_bytes: u64,
-    pub user_agent: Option<String>,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        let p = modelbrief_ingester::FetchPolicy::default();
-        Self {
-            connect_timeout: p.connect_timeout,
-            timeout: p.timeout,
-            retries: p.retries,
-            backoff_base: p.backoff_base,
-            backoff_max: p.backoff_max,
-            max_bytes: p.max_bytes,
-            user_agent: None,
-        }
-    }
-}
-
-impl FetchConfig {
-    pub fn policy(&self) -> modelbrief_ingester::FetchPolicy {
-        let mut p = modelbrief_ingester::FetchPolicy {
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            retries: self.retries,
-            backoff_base: self.backoff_base,
-            backoff_max: self.backoff_max,
-            max_bytes: self.max_bytes,
-            ..Default::default()
-        };
-        if let Some(ua) = &self.user_agent {
-            p.user_agent = ua.clone();
-        }
-        p
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct QuarantineConfig {
-    pub max_row_loss: f64,
-    pub max_skipped: f64,
-    pub mass_price_share: f64,
-    pub mass_score_share: f64,
-    pub mass_score_delta: f64,
-}
-
-impl Default for QuarantineConfig {
-    fn default() -> Self {
-        let p = HealthPolicy::default();
-        Self {
-            max_row_loss: p.max_row_loss,
-            max_skipped: p.max_skipped,
-            mass_price_share: p.mass_price_share,
-            mass_score_share: p.mass_score_share,
-            mass_score_delta: p.mass_score_delta,
-        }
-    }
-}
-
-impl QuarantineConfig {
-    pub fn policy(&self) -> HealthPolicy {
-        HealthPolicy {
-            max_row_loss: self.max_row_loss,
-            max_skipped: self.max_skipped,
-            mass_price_share: self.mass_price_share,
-            mass_score_share: self.mass_score_share,
-            mass_score_delta: self.mass_score_delta,
-            ..HealthPolicy::default()
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
@@ -620,7 +491,7 @@ pub struct SourceConfig {
     /// `html_table`: the selectors.
     pub html: Option<HtmlConfig>,
     /// Overrides `[schedule] ingest` for this source.
-    pub schedule: Option<String>,
+    pub schedule: Option<CronExpr>,
 }
 
 fn yes() -> bool {
@@ -642,35 +513,84 @@ pub struct HtmlMetricConfig {
     pub name: String,
     pub selector: String,
     pub attr: Option<String>,
-    #[serde(default = "score_kind")]
-    pub kind: HtmlMetricKind,
+    #[serde(default)]
+    pub kind: MetricKind,
     pub category: Option<String>,
     pub unit: Option<String>,
 }
 
-fn score_kind() -> HtmlMetricKind {
-    HtmlMetricKind::Score
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HtmlMetricKind {
-    Score,
-    InputPrice,
-    OutputPrice,
-    Context,
-    Extra,
-}
-
 /// A loaded, validated configuration and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Loaded {
     pub config: Config,
     pub sources: Vec<SourceSpec>,
     /// Lowercased source spelling → `key` or `key:variant`.
     pub aliases: BTreeMap<String, String>,
-    /// The process environment (secrets are read from here where needed).
-    pub env: Vec<(String, String)>,
+    /// Read once from the environment; never printed.
+    pub secrets: Secrets,
+}
+
+/// The secrets, read once from the environment (never from the file). `Debug` says only which
+/// are set, so a `Loaded` can be logged.
+#[derive(Default)]
+pub struct Secrets {
+    /// `MODELBRIEF__SMTP__PASSWORD`.
+    pub smtp_password: Option<SecretString>,
+    /// `MODELBRIEF__TOKENS__SECRET`: the key of the links in mail.
+    pub tokens_secret: Option<SecretString>,
+    /// `MODELBRIEF__TOKENS__PREVIOUS_SECRETS`, comma-separated: old keys still accepted.
+    pub previous_secrets: Vec<SecretString>,
+    /// `MODELBRIEF__MAIL__DKIM_PRIVATE_KEY`.
+    pub dkim_private_key: Option<SecretString>,
+}
+
+impl Secrets {
+    /// The environment variables that hold secrets, as their paths below the prefix.
+    const PATHS: [&'static str; 4] = [
+        "SMTP__PASSWORD",
+        "TOKENS__SECRET",
+        "TOKENS__PREVIOUS_SECRETS",
+        "MAIL__DKIM_PRIVATE_KEY",
+    ];
+
+    pub fn from_env(env: &[(String, String)]) -> Self {
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| n.strip_prefix(ENV_PREFIX) == Some(k))
+                .map(|(_, v)| v.as_str())
+        };
+        Self {
+            smtp_password: get("SMTP__PASSWORD").map(SecretString::from),
+            tokens_secret: get("TOKENS__SECRET").map(SecretString::from),
+            previous_secrets: get("TOKENS__PREVIOUS_SECRETS")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(SecretString::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            dkim_private_key: get("MAIL__DKIM_PRIVATE_KEY").map(SecretString::from),
+        }
+    }
+
+    fn is_secret(name: &str) -> bool {
+        name.strip_prefix(ENV_PREFIX)
+            .is_some_and(|rest| Self::PATHS.iter().any(|p| rest.eq_ignore_ascii_case(p)))
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |o: bool| if o { "set" } else { "unset" };
+        f.debug_struct("Secrets")
+            .field("smtp_password", &set(self.smtp_password.is_some()))
+            .field("tokens_secret", &set(self.tokens_secret.is_some()))
+            .field("previous_secrets", &self.previous_secrets.len())
+            .field("dkim_private_key", &set(self.dkim_private_key.is_some()))
+            .finish()
+    }
 }
 
 /// 1-based line and column of a byte offset.
@@ -684,87 +604,87 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The key written at the start of a line (`kind = "x"` → `kind`), if any.
-fn key_on_line(text: &str, line: usize) -> Option<String> {
-    let l = text.lines().nth(line.checked_sub(1)?)?;
-    let (k, _) = l.split_once('=')?;
-    let k = k.trim().trim_matches('"');
-    (!k.is_empty() && !k.starts_with('[')).then(|| k.to_owned())
-}
+type Node<'i> = Spanned<DeValue<'i>>;
 
-/// The line of `key = …` inside the `index`-th `[[sources]]` table, for semantic errors.
-fn source_key_line(text: &str, index: usize, key: &str) -> Option<usize> {
-    let mut seen = None;
-    for (i, l) in text.lines().enumerate() {
-        let t = l.trim();
-        if t == "[[sources]]" {
-            seen = Some(seen.map_or(0, |n: usize| n + 1));
-            continue;
-        }
-        if seen == Some(index) {
-            if t.starts_with("[[") && !t.starts_with("[[sources.")
-                || (t.starts_with('[') && !t.starts_with("[sources") && !t.starts_with("[[sources"))
-            {
-                return None;
-            }
-            if t.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
-                return Some(i + 1);
-            }
+/// The key whose entry (key or value) contains a byte offset. A table's span covers only its
+/// header, so every table is searched, not only those whose span contains the offset.
+fn key_at(table: &DeTable<'_>, offset: usize) -> Option<String> {
+    fn in_value(v: &DeValue<'_>, offset: usize) -> Option<String> {
+        match v {
+            DeValue::Table(t) => key_at(t, offset),
+            DeValue::Array(items) => items.iter().find_map(|i| in_value(i.get_ref(), offset)),
+            _ => None,
         }
     }
-    None
+    table.iter().find_map(|(k, v)| {
+        in_value(v.get_ref(), offset).or_else(|| {
+            (k.span().contains(&offset) || v.span().contains(&offset))
+                .then(|| k.get_ref().to_string())
+        })
+    })
 }
 
-/// Environment variables that hold secrets: read where needed, never merged into the config.
-fn is_secret(path: &[String]) -> bool {
-    matches!(path, [a, b] if (a == "smtp" && b == "password")
-        || (a == "tokens" && (b == "secret" || b == "previous_secrets"))
-        || (a == "mail" && b == "dkim_private_key"))
-}
-
-/// Applies `MODELBRIEF__A__B=value` overrides to a TOML table. Returns the names applied.
-fn apply_env(
-    table: &mut toml::Table,
-    vars: &[(String, String)],
-) -> Result<Vec<String>, ConfigError> {
-    let mut applied = Vec::new();
-    for (name, raw) in vars {
-        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
-            continue;
+/// The node at a path of keys and array indexes.
+fn node_at<'a, 'i>(table: &'a DeTable<'i>, path: &[&str]) -> Option<&'a Node<'i>> {
+    let (first, rest) = path.split_first()?;
+    let mut node = table.get(*first)?;
+    for p in rest {
+        node = match node.get_ref() {
+            DeValue::Table(t) => t.get(*p)?,
+            DeValue::Array(items) => items.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
         };
-        let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-        // Secrets are read by the sections that need them, never merged into the config.
-        if is_secret(&path) {
-            continue;
-        }
-        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.clone()));
-        set_path(table, &path, value)
-            .map_err(|why| ConfigError(format!("environment variable {name}: {why}")))?;
-        applied.push(name.clone());
     }
-    Ok(applied)
+    Some(node)
 }
 
-fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+/// A node parsed from a slice of the source, moved to the slice's place in it.
+fn shifted<'i>(node: Node<'i>, by: usize) -> Node<'i> {
+    let span = node.span();
+    let span = span.start + by..span.end + by;
+    let value = match node.into_inner() {
+        DeValue::Array(items) => {
+            DeValue::Array(items.into_iter().map(|i| shifted(i, by)).collect())
+        }
+        DeValue::Table(t) => DeValue::Table(
+            t.into_iter()
+                .map(|(k, v)| {
+                    let ks = k.span();
+                    (
+                        Spanned::new(ks.start + by..ks.end + by, k.into_inner()),
+                        shifted(v, by),
+                    )
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    Spanned::new(span, value)
+}
+
+/// Sets the node at `path` (keys, and indexes into arrays that exist), creating tables.
+fn set_node<'i>(
+    table: &mut DeTable<'i>,
+    path: &[String],
+    span: Range<usize>,
+    value: Node<'i>,
+) -> Result<(), String> {
     let (first, rest) = path.split_first().ok_or("empty key")?;
     if rest.is_empty() {
-        table.insert(first.clone(), value);
+        table.insert(Spanned::new(span, Cow::Owned(first.clone())), value);
         return Ok(());
     }
-    let entry = table
-        .entry(first.clone())
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-    set_value(entry, rest, value)
-}
-
-fn set_value(node: &mut toml::Value, path: &[String], value: toml::Value) -> Result<(), String> {
-    match node {
-        toml::Value::Table(t) => set_path(t, path, value),
-        toml::Value::Array(items) => {
-            let (idx, rest) = path.split_first().ok_or("empty key")?;
+    if table.get(first.as_str()).is_none() {
+        table.insert(
+            Spanned::new(span.clone(), Cow::Owned(first.clone())),
+            Spanned::new(span.clone(), DeValue::Table(DeTable::new())),
+        );
+    }
+    let node = table.get_mut(first.as_str()).expect("inserted above");
+    match node.get_mut() {
+        DeValue::Table(t) => set_node(t, rest, span, value),
+        DeValue::Array(items) => {
+            let (idx, rest) = rest.split_first().ok_or("empty key")?;
             let i: usize = idx
                 .parse()
                 .map_err(|_| format!("{idx:?} is not an array index"))?;
@@ -775,14 +695,13 @@ fn set_value(node: &mut toml::Value, path: &[String], value: toml::Value) -> Res
             if rest.is_empty() {
                 *item = value;
                 Ok(())
+            } else if let DeValue::Table(t) = item.get_mut() {
+                set_node(t, rest, span, value)
             } else {
-                set_value(item, rest, value)
+                Err(format!("{first}[{i}] is not a table"))
             }
         }
-        _ => Err(format!(
-            "{} is not a table",
-            path.first().map_or("", String::as_str)
-        )),
+        _ => Err(format!("{first} is not a table")),
     }
 }
 
@@ -802,34 +721,109 @@ fn resolve_url(raw: &str, base: &Path) -> Result<Url, String> {
     }
 }
 
+/// One `MODELBRIEF__…` override: its name, its key path, and where its value sits in the
+/// combined source (after the file's text).
+struct Override {
+    name: String,
+    path: Vec<String>,
+    at: Range<usize>,
+}
+
+impl Override {
+    fn set<'i>(&self, doc: &mut DeTable<'i>, value: Node<'i>) -> Result<(), ConfigError> {
+        set_node(doc, &self.path, self.at.clone(), value)
+            .map_err(|why| ConfigError(format!("environment variable {}: {why}", self.name)))
+    }
+}
+
+fn deserialize(doc: &Spanned<DeTable<'_>>) -> Result<Config, toml::de::Error> {
+    Config::deserialize(toml::de::Deserializer::from(doc.clone()))
+}
+
 /// Reads, overrides from the environment, and validates a configuration file.
 pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("{shown}: cannot read the configuration file: {e}")))?;
-    let located = |e: toml::de::Error| {
-        let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
-        let key = key_on_line(&text, line).map_or_else(String::new, |k| format!(" (key `{k}`)"));
-        ConfigError(format!("{shown}:{line}:{col}{key}: {}", e.message().trim()))
-    };
-    let mut config: Config = toml::from_str(&text).map_err(located)?;
-    let mut table: toml::Table = toml::from_str(&text).map_err(located)?;
-    let applied = apply_env(&mut table, env)?;
-    if !applied.is_empty() {
-        config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
-            ConfigError(format!(
-                "{shown} with overrides from {}: {}",
-                applied.join(", "),
-                e.message().trim()
-            ))
-        })?;
+    // The overrides' values are appended to the file's text, so every span, in the file or in
+    // an override, points into one string and an error says which of them it is in.
+    let mut source = text.clone();
+    let mut overrides = Vec::new();
+    for (name, raw) in env {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        // Secrets are read into `Secrets`, never merged into the config.
+        if Secrets::is_secret(name) {
+            continue;
+        }
+        source.push('\n');
+        let start = source.len();
+        source.push_str(raw);
+        overrides.push(Override {
+            name: name.clone(),
+            path: rest.split("__").map(|s| s.to_ascii_lowercase()).collect(),
+            at: start..source.len(),
+        });
     }
+    let file = &source[..text.len()];
+    let mut doc = DeTable::parse(file).map_err(|e| {
+        let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+        ConfigError(format!("{shown}:{line}:{col}: {}", e.message().trim()))
+    })?;
+    let describe = |doc: &Spanned<DeTable<'_>>, e: toml::de::Error| {
+        let message = e.message().trim().to_owned();
+        match e.span() {
+            Some(s) if s.start >= text.len() => {
+                let o = overrides
+                    .iter()
+                    .find(|o| o.at.start <= s.start && s.start <= o.at.end);
+                let name = o.map_or("an environment variable", |o| o.name.as_str());
+                ConfigError(format!("{shown}: environment variable {name}: {message}"))
+            }
+            Some(s) => {
+                let (line, col) = line_col(&text, s.start);
+                let key = key_at(doc.get_ref(), s.start)
+                    .map_or_else(String::new, |k| format!(" (key `{k}`)"));
+                ConfigError(format!("{shown}:{line}:{col}{key}: {message}"))
+            }
+            None => ConfigError(format!("{shown}: {message}")),
+        }
+    };
+    for o in &overrides {
+        let raw = &source[o.at.clone()];
+        let text_value = Spanned::new(o.at.clone(), DeValue::String(Cow::Borrowed(raw)));
+        // Parsed against the field's type: a TOML literal (number, boolean, array) where the
+        // field takes one, else the text as written.
+        match DeValue::parse(raw) {
+            Ok(literal) => {
+                o.set(doc.get_mut(), shifted(literal, o.at.start))?;
+                let rejected = matches!(deserialize(&doc), Err(e)
+                    if e.span().is_some_and(|s| o.at.start <= s.start && s.start <= o.at.end));
+                if rejected {
+                    o.set(doc.get_mut(), text_value)?;
+                }
+            }
+            Err(_) => o.set(doc.get_mut(), text_value)?,
+        }
+    }
+    let mut config = deserialize(&doc).map_err(|e| describe(&doc, e))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let at = |i: usize, key: &str| {
-        source_key_line(&text, i, key).map_or_else(
-            || format!("{shown}: sources[{i}]"),
-            |l| format!("{shown}:{l}: sources[{i}]"),
-        )
+        let index = i.to_string();
+        match node_at(doc.get_ref(), &["sources", &index, key]).map(Spanned::span) {
+            Some(s) if s.start < text.len() => {
+                format!("{shown}:{}: sources[{i}]", line_col(&text, s.start).0)
+            }
+            Some(s) => {
+                let name = overrides
+                    .iter()
+                    .find(|o| o.at.contains(&s.start))
+                    .map_or("", |o| o.name.as_str());
+                format!("{shown}: environment variable {name}: sources[{i}]")
+            }
+            None => format!("{shown}: sources[{i}]"),
+        }
     };
     let mut names = HashSet::new();
     let mut sources = Vec::new();
@@ -891,25 +885,6 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         Some(file) => load_aliases(&base.join(file))?,
         None => BTreeMap::new(),
     };
-    let tz: chrono_tz::Tz = config.schedule.timezone.parse().map_err(|_| {
-        ConfigError(format!(
-            "{shown}: [schedule] timezone {:?} is not an IANA time zone (e.g. UTC, Europe/Berlin)",
-            config.schedule.timezone
-        ))
-    })?;
-    for (key, expr) in [
-        ("ingest", &config.schedule.ingest),
-        ("brief", &config.schedule.brief),
-    ] {
-        crate::schedule::Cron::parse(expr, tz)
-            .map_err(|e| ConfigError(format!("{shown}: [schedule] {key}: {e}")))?;
-    }
-    for (i, s) in config.sources.iter().enumerate() {
-        if let Some(expr) = &s.schedule {
-            crate::schedule::Cron::parse(expr, tz)
-                .map_err(|e| ConfigError(format!("{} (key `schedule`): {e}", at(i, "schedule"))))?;
-        }
-    }
     if let Some(t) = &config.brief.templates {
         config.brief.templates = Some(base.join(t));
     }
@@ -922,7 +897,7 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         config,
         sources,
         aliases,
-        env: env.to_vec(),
+        secrets: Secrets::from_env(env),
     })
 }
 
@@ -940,13 +915,7 @@ fn html_spec(html: &HtmlConfig) -> Result<HtmlTableSpec, String> {
                     name: m.name.clone(),
                     selector: sel(&format!("metric {}", m.name), &m.selector)?,
                     attr: m.attr.clone(),
-                    kind: match m.kind {
-                        HtmlMetricKind::Score => MetricKind::Score,
-                        HtmlMetricKind::InputPrice => MetricKind::InputPrice,
-                        HtmlMetricKind::OutputPrice => MetricKind::OutputPrice,
-                        HtmlMetricKind::Context => MetricKind::Context,
-                        HtmlMetricKind::Extra => MetricKind::Extra,
-                    },
+                    kind: m.kind,
                     category: m.category.clone(),
                     unit: m.unit.clone(),
                 })
@@ -1058,5 +1027,96 @@ mod tests {
             l.sources[0].url.to_file_path().unwrap(),
             std::path::absolute(d.path().join("data/m.json")).unwrap()
         );
+    }
+
+    fn var(k: &str, v: &str) -> (String, String) {
+        (k.to_owned(), v.to_owned())
+    }
+
+    #[test]
+    fn an_override_is_parsed_as_the_type_of_the_field_it_sets() {
+        let (_d, p) = write(GOOD);
+        let env = vec![
+            var("MODELBRIEF__CONSENT__VERSION", "3"),
+            var("MODELBRIEF__SMTP__USERNAME", "12345"),
+            var("MODELBRIEF__SMTP__PORT", "2526"),
+            var("MODELBRIEF__WEB__RECORD_IP", "true"),
+            var("MODELBRIEF__FETCH__TIMEOUT", "90s"),
+        ];
+        let c = load(&p, &env).unwrap().config;
+        assert_eq!(c.consent.version, "3");
+        assert_eq!(c.smtp.username, "12345");
+        assert_eq!(c.smtp.port, 2526);
+        assert!(c.web.record_ip);
+        assert_eq!(c.fetch.timeout, Duration::from_secs(90));
+    }
+
+    #[test]
+    fn a_bad_override_names_its_environment_variable() {
+        let (_d, p) = write(GOOD);
+        let env = vec![
+            var("MODELBRIEF__CONSENT__VERSION", "3"),
+            var("MODELBRIEF__FETCH__RETRIES", "many"),
+        ];
+        let err = load(&p, &env).unwrap_err().0;
+        assert!(
+            err.contains("m.toml: environment variable MODELBRIEF__FETCH__RETRIES:"),
+            "{err}"
+        );
+        let env = vec![var("MODELBRIEF__SOURCES__0__URL", "gopher://x")];
+        let err = load(&p, &env).unwrap_err().0;
+        assert!(
+            err.contains(
+                "environment variable MODELBRIEF__SOURCES__0__URL: sources[0] (key `url`)"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_comment_after_a_table_header_keeps_the_line_of_the_key() {
+        let text = GOOD
+            .replace(
+                "[[sources]]\n",
+                "[[sources]] # the catalogue\n# name first\n",
+            )
+            .replace("https://openrouter.ai/api/v1/models", "not a url");
+        let (_d, p) = write(&text);
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(err.contains("m.toml:8: sources[0] (key `url`)"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_cron_or_time_zone_is_reported_at_its_key_while_loading() {
+        let (_d, p) = write(&format!("{GOOD}\n[schedule]\ningest = \"every monday\"\n"));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(err.contains("m.toml:10:10 (key `ingest`)"), "{err}");
+        assert!(err.contains("invalid cron expression"), "{err}");
+        let (_d, p) = write(&format!(
+            "{GOOD}\n[schedule]\ntimezone = \"Mars/Olympus\"\n"
+        ));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(err.contains("(key `timezone`)"), "{err}");
+        assert!(err.contains("not an IANA time zone"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_read_from_the_environment_and_never_printed() {
+        let (_d, p) = write(GOOD);
+        let env = vec![
+            var("MODELBRIEF__SMTP__PASSWORD", "hunter2-password"),
+            var(
+                "MODELBRIEF__TOKENS__SECRET",
+                "s3cret-s3cret-s3cret-s3cret-s3cret",
+            ),
+            var("MODELBRIEF__TOKENS__PREVIOUS_SECRETS", "old-one, old-two"),
+        ];
+        let l = load(&p, &env).unwrap();
+        assert_eq!(l.secrets.previous_secrets.len(), 2);
+        let printed = format!("{l:?}");
+        for s in ["hunter2", "s3cret", "old-one"] {
+            assert!(!printed.contains(s), "{s} printed in {printed}");
+        }
+        assert!(printed.contains("smtp_password: \"set\""), "{printed}");
     }
 }

@@ -25,32 +25,28 @@ pub struct Schedules {
 }
 
 impl Schedules {
-    pub fn new(loaded: &Loaded) -> anyhow::Result<Self> {
+    pub fn new(loaded: &Loaded) -> Self {
         let s = &loaded.config.schedule;
-        let tz: chrono_tz::Tz = s
-            .timezone
-            .parse()
-            .map_err(|_| ConfigError(format!("[schedule] timezone {:?}", s.timezone)))?;
-        let cron = |e: &str| Cron::parse(e, tz).map_err(ConfigError);
-        let mut ingest = Vec::new();
-        for src in &loaded.sources {
-            let own = loaded
-                .config
-                .sources
-                .iter()
-                .find(|c| c.name == src.name)
-                .and_then(|c| c.schedule.clone());
-            ingest.push((
-                src.name.to_string(),
-                cron(own.as_deref().unwrap_or(&s.ingest))?,
-            ));
-        }
-        Ok(Self {
+        let ingest = loaded
+            .sources
+            .iter()
+            .map(|src| {
+                let own = loaded
+                    .config
+                    .sources
+                    .iter()
+                    .find(|c| c.name == src.name)
+                    .and_then(|c| c.schedule.as_ref());
+                let expr = own.unwrap_or(&s.ingest);
+                (src.name.to_string(), Cron::new(expr, s.timezone))
+            })
+            .collect();
+        Self {
             ingest,
-            brief: cron(&s.brief)?,
+            brief: Cron::new(&s.brief, s.timezone),
             late_send_limit: chrono::Duration::from_std(s.late_send_limit)
                 .unwrap_or(chrono::Duration::hours(12)),
-        })
+        }
     }
 }
 
@@ -104,12 +100,12 @@ pub async fn run_due(
         }
     }
     if !due.is_empty() && !stop.load(Ordering::Relaxed) {
-        let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.policy())?;
+        let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.clone())?;
         let job = crate::ingest::Ingest {
             store,
             fetcher: &fetcher,
             config: loaded,
-            policy: loaded.config.quarantine.policy(),
+            policy: loaded.config.quarantine.clone(),
             now,
             accept_mass_change: false,
         };
@@ -166,7 +162,7 @@ pub async fn run_due(
                     dry_run: false,
                     resend_in_doubt: false,
                     transport: modelbrief_mailer::transport::Transport::Smtp(
-                        loaded.config.smtp.settings(&loaded.env),
+                        loaded.config.smtp.settings(&loaded.secrets),
                     ),
                     progress: false,
                     stop: Some(stop.clone()),
@@ -215,7 +211,7 @@ pub async fn tick(loaded: &Loaded, clock: Clock) -> anyhow::Result<Pass> {
     let store = Store::open(&loaded.config.database.path)
         .await
         .context("opening the database")?;
-    let schedules = Schedules::new(loaded)?;
+    let schedules = Schedules::new(loaded);
     let pass = run_due(
         &store,
         loaded,
@@ -234,11 +230,11 @@ pub async fn daemon(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
     let store = Store::open(&loaded.config.database.path)
         .await
         .context("opening the database")?;
-    let schedules = Schedules::new(loaded)?;
+    let schedules = Schedules::new(loaded);
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = tokio::sync::watch::channel(false);
 
-    let state = crate::serve::state(store.clone(), loaded, &loaded.env, clock)?;
+    let state = crate::serve::state(store.clone(), loaded, clock)?;
     let listener = crate::serve::bind(loaded).await?;
     let addr = listener.local_addr()?;
     let mut web_rx = rx.clone();

@@ -126,7 +126,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
         &gunzip(CATEGORIES)?,
     )?;
 
-    let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.policy())?;
+    let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.clone())?;
     for (date, openrouter, litellm, livebench) in WEEKS {
         write(&dir.join("sources/openrouter.json"), &gunzip(openrouter)?)?;
         write(&dir.join("sources/litellm.json"), &gunzip(litellm)?)?;
@@ -136,7 +136,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
             store: &store,
             fetcher: &fetcher,
             config: &loaded,
-            policy: loaded.config.quarantine.policy(),
+            policy: loaded.config.quarantine.clone(),
             now: at,
             accept_mass_change: false,
         };

@@ -7,7 +7,30 @@ use chrono_tz::Tz;
 use cron::Schedule;
 use std::str::FromStr;
 
-/// A parsed cron expression in a zone.
+/// A cron expression with seconds (`sec min hour day-of-month month day-of-week`), parsed
+/// once where the configuration is read.
+#[derive(Debug, Clone)]
+pub struct CronExpr(Schedule);
+
+impl FromStr for CronExpr {
+    type Err = String;
+
+    fn from_str(expr: &str) -> Result<Self, String> {
+        Schedule::from_str(expr)
+            .map(Self)
+            .map_err(|e| format!("invalid cron expression {expr:?}: {e}"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CronExpr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A cron expression in a zone.
 #[derive(Debug, Clone)]
 pub struct Cron {
     schedule: Schedule,
@@ -15,10 +38,16 @@ pub struct Cron {
 }
 
 impl Cron {
-    pub fn parse(expr: &str, tz: Tz) -> Result<Self, String> {
-        let schedule = Schedule::from_str(expr)
-            .map_err(|e| format!("invalid cron expression {expr:?}: {e}"))?;
-        Ok(Self { schedule, tz })
+    pub fn new(expr: &CronExpr, tz: Tz) -> Self {
+        Self {
+            schedule: expr.0.clone(),
+            tz,
+        }
+    }
+
+    #[cfg(test)]
+    fn parse(expr: &str, tz: Tz) -> Result<Self, String> {
+        Ok(Self::new(&expr.parse()?, tz))
     }
 
     /// The first fire time strictly after `t`.

@@ -84,6 +84,55 @@ pub struct Options {
     pub stop: Option<Arc<AtomicBool>>,
 }
 
+/// How the weekly send runs (`[delivery]` in the configuration is this type).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryPolicy {
+    /// SMTP connections (one worker each).
+    pub connections: usize,
+    /// Deliveries claimed at a time per worker (the most that can be left in doubt by a crash).
+    pub batch: usize,
+    /// Relay limits; 0 = none.
+    pub per_second: u32,
+    pub per_hour: u32,
+    /// Attempts per delivery before it counts as failed for good.
+    pub max_attempts: i64,
+    #[serde(with = "humantime_serde")]
+    pub retry_base: Duration,
+    #[serde(with = "humantime_serde")]
+    pub retry_max: Duration,
+    /// How long one run keeps retrying transient failures before leaving them to the next run.
+    #[serde(with = "humantime_serde")]
+    pub retry_window: Duration,
+    /// Hard bounces before a subscriber is suppressed.
+    pub bounce_threshold: i64,
+    /// The send pauses when bounces + failures for good exceed this share of the list…
+    pub error_budget_pct: f64,
+    /// …or this many, whichever is smaller.
+    pub error_budget_max: i64,
+    /// The pre-send check refuses larger messages.
+    pub max_message_bytes: usize,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        Self {
+            connections: 4,
+            batch: 8,
+            per_second: 0,
+            per_hour: 0,
+            max_attempts: 5,
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(300),
+            retry_window: Duration::from_secs(900),
+            bounce_threshold: 1,
+            error_budget_pct: 5.0,
+            error_budget_max: 500,
+            max_message_bytes: 500_000,
+        }
+    }
+}
+
 /// Everything a worker needs.
 struct Shared {
     store: Store,
@@ -93,7 +142,7 @@ struct Shared {
     base_url: url::Url,
     clock: Clock,
     transport: Transport,
-    policy: crate::config::DeliveryConfig,
+    policy: DeliveryPolicy,
     limiter: Option<DefaultDirectRateLimiter>,
     hourly: Option<DefaultDirectRateLimiter>,
     /// Unix millis until which every worker waits (a burst of transient failures).
@@ -349,7 +398,7 @@ fn brief_message(loaded: &Loaded, edition: &Edition, week: &str) -> anyhow::Resu
             .mail
             .dkim
             .as_ref()
-            .map(|d| d.load(&loaded.env))
+            .map(|d| d.load(&loaded.secrets))
             .transpose()?,
         chart: chart.map(|c| modelbrief_mailer::messages::png_body(c.png)),
         prepared: Default::default(),
@@ -363,7 +412,7 @@ pub async fn run(
     opts: Options,
 ) -> anyhow::Result<Summary> {
     let cfg = &loaded.config;
-    let keys = cfg.tokens.keys(&loaded.env)?;
+    let keys = cfg.tokens.keys(&loaded.secrets)?;
     let (label, window) = crate::brief::window(opts.week, clock.anchor(), loaded);
 
     // The edition's content is frozen at creation: a rerun sends exactly what the first run did.

@@ -8,14 +8,9 @@ use modelbrief_web::{AppState, Mailing, WebSettings};
 use std::sync::Arc;
 
 /// Builds the web state from the configuration (shared with the daemon).
-pub fn state(
-    store: Store,
-    loaded: &Loaded,
-    env: &[(String, String)],
-    clock: Clock,
-) -> anyhow::Result<AppState> {
+pub fn state(store: Store, loaded: &Loaded, clock: Clock) -> anyhow::Result<AppState> {
     let cfg = &loaded.config;
-    let keys = cfg.tokens.keys(env)?;
+    let keys = cfg.tokens.keys(&loaded.secrets)?;
     let renderer = modelbrief_mailer::Renderer::new(cfg.brief.templates.as_deref())
         .map_err(|e| ConfigError(format!("{:#}", anyhow::Error::from(e))))?;
     let from = modelbrief_mailer::messages::mailbox(&cfg.mail.from)
@@ -31,7 +26,7 @@ pub fn state(
         confirm_ttl_days: (cfg.tokens.confirm_ttl.as_secs() / 86400).max(1) as i64,
     };
     let mailing = Mailing {
-        smtp: cfg.smtp.settings(env),
+        smtp: cfg.smtp.settings(&loaded.secrets),
         from,
         postal_address: cfg.mail.postal_address.clone(),
     };
@@ -84,11 +79,11 @@ pub async fn bind(loaded: &Loaded) -> anyhow::Result<tokio::net::TcpListener> {
     Ok(listener)
 }
 
-pub async fn run(loaded: &Loaded, env: &[(String, String)], clock: Clock) -> anyhow::Result<()> {
+pub async fn run(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
     let store = Store::open(&loaded.config.database.path)
         .await
         .context("opening the database")?;
-    let state = state(store.clone(), loaded, env, clock)?;
+    let state = state(store.clone(), loaded, clock)?;
     let listener = bind(loaded).await?;
     modelbrief_web::serve(listener, state, shutdown_signal())
         .await

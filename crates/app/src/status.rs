@@ -47,7 +47,7 @@ pub struct Report {
 
 pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Result<Report> {
     let now = clock.now();
-    let schedules = Schedules::new(loaded)?;
+    let schedules = Schedules::new(loaded);
     let stale_after = chrono::Duration::from_std(loaded.config.brief.stale_after)
         .unwrap_or(chrono::Duration::days(8));
     let mut attention = Vec::new();

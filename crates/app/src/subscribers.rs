@@ -25,7 +25,6 @@ fn operator_consent(loaded: &Loaded) -> ConsentRecord {
 pub async fn add(
     store: &Store,
     loaded: &Loaded,
-    env: &[(String, String)],
     clock: Clock,
     raw: &str,
     confirmed: bool,
@@ -43,7 +42,7 @@ pub async fn add(
     Ok(match outcome {
         SubscribeOutcome::Created(s) | SubscribeOutcome::Renewed(s) => {
             if s.status == SubscriberStatus::Pending {
-                let state = crate::serve::state(store.clone(), loaded, env, clock)?;
+                let state = crate::serve::state(store.clone(), loaded, clock)?;
                 modelbrief_web::send_confirmation(&state, &s)
                     .await
                     .context("sending the confirmation email")?;

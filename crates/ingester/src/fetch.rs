@@ -13,15 +13,20 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
 use url::Url;
 
-/// How to fetch: set once, from configuration.
-#[derive(Debug, Clone)]
+/// How to fetch: set once, from configuration (`[fetch]` is this type).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct FetchPolicy {
+    #[serde(with = "humantime_serde")]
     pub connect_timeout: Duration,
     /// Whole request, including reading the body.
+    #[serde(with = "humantime_serde")]
     pub timeout: Duration,
     /// Retries after the first attempt.
     pub retries: u32,
+    #[serde(with = "humantime_serde")]
     pub backoff_base: Duration,
+    #[serde(with = "humantime_serde")]
     pub backoff_max: Duration,
     /// Largest body accepted, after decompression.
     pub max_bytes: u64,

@@ -10,8 +10,9 @@
 use modelbrief_domain::{Observation, ParsedPull, PullNotice};
 use std::collections::{BTreeMap, HashMap};
 
-/// Thresholds, from configuration.
-#[derive(Debug, Clone)]
+/// Thresholds, from configuration (`[quarantine]` is this type).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct HealthPolicy {
     /// Largest share of the last healthy pull's rows that may vanish (default 0.30).
     pub max_row_loss: f64,

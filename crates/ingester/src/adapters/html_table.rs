@@ -5,10 +5,12 @@ use super::{ParseError, text};
 use modelbrief_domain::{ModelId, Observation, ParsedPull, PricePerMTok, RowError, Score};
 use scraper::{Html, Selector};
 
-/// What a metric cell holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a metric cell holds (`kind = "score"` … in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     /// A benchmark score.
+    #[default]
     Score,
     InputPrice,
     OutputPrice,
