@@ -87,6 +87,7 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
         }
     }
     let facts = facts(&rows, &catalogue(current.iter().copied()), key);
+    let (input_per_mtok, output_per_mtok) = facts.prices();
     Profile {
         model: key.to_string(),
         name: facts
@@ -95,14 +96,8 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
         provider: facts.provider.clone(),
         categories,
         benchmarks,
-        input_per_mtok: facts
-            .priced
-            .and_then(|l| l.obs.input_per_mtok)
-            .map(|p| p.decimal()),
-        output_per_mtok: facts
-            .priced
-            .and_then(|l| l.obs.output_per_mtok)
-            .map(|p| p.decimal()),
+        input_per_mtok,
+        output_per_mtok,
         price_basis: facts.price_basis(),
         context: facts.context,
         reasoning: facts.reasoning,

@@ -37,6 +37,15 @@ impl Facts<'_> {
         self.priced
             .map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model))
     }
+
+    /// The chosen listing's input and output prices per 1M tokens.
+    pub fn prices(&self) -> (Option<rust_decimal::Decimal>, Option<rust_decimal::Decimal>) {
+        let obs = self.priced.map(|l| l.obs);
+        (
+            obs.and_then(|o| o.input_per_mtok).map(|p| p.decimal()),
+            obs.and_then(|o| o.output_per_mtok).map(|p| p.decimal()),
+        )
+    }
 }
 
 pub(crate) fn facts<'a>(rows: &[Row<'a>], catalogue: &Catalogue<'a>, key: &ModelKey) -> Facts<'a> {

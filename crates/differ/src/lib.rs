@@ -17,6 +17,8 @@ mod history;
 mod models;
 mod prices;
 mod rank;
+#[cfg(test)]
+mod scenarios;
 
 pub use categories::{CategoryDef, CategoryPart};
 pub use edition::*;

@@ -117,19 +117,14 @@ pub(crate) fn new_models(
                     || *k == SourceKind::Openrouter
                     || (*k == SourceKind::Litellm && o.provider.is_some())
             });
+        let (input_per_mtok, output_per_mtok) = facts.prices();
         out.push(NewModel {
             model: key.to_string(),
             name: name_row.name.clone(),
             provider: facts.provider.clone(),
             sources: sources_listing.into_iter().collect(),
-            input_per_mtok: facts
-                .priced
-                .and_then(|l| l.obs.input_per_mtok)
-                .map(|p| p.decimal()),
-            output_per_mtok: facts
-                .priced
-                .and_then(|l| l.obs.output_per_mtok)
-                .map(|p| p.decimal()),
+            input_per_mtok,
+            output_per_mtok,
             price_basis: facts.price_basis(),
             context: facts.context,
             reasoning: facts.reasoning,

@@ -236,6 +236,16 @@ pub struct ParsedPull {
     pub ignored: usize,
 }
 
+impl ParsedPull {
+    /// Records one row: its observation, or why it was skipped and where it is.
+    pub fn record(&mut self, at: String, row: Result<Observation, String>) {
+        match row {
+            Ok(obs) => self.observations.push(obs),
+            Err(reason) => self.skipped.push(RowError { at, reason }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -433,3 +433,85 @@ impl Store {
         Ok(t.and_then(|t| Timestamp::parse(&t).ok()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ConsentRecord;
+    use modelbrief_domain::{SubscriberEmail, SubscriberStatus};
+    use std::collections::BTreeSet;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    async fn list(store: &Store, n: usize) {
+        for i in 0..n {
+            let email = SubscriberEmail::parse(&format!("reader{i}@example.com")).unwrap();
+            store
+                .subscribe(
+                    &email,
+                    at("2026-07-01T00:00:00Z"),
+                    ConsentMethod::OperatorImport,
+                    &ConsentRecord::default(),
+                    true,
+                )
+                .await
+                .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_claims_hand_each_delivery_to_one_worker_and_skip_the_unsubscribed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+        list(&store, 40).await;
+        let now = at("2026-07-13T09:00:00Z");
+        let (edition, created) = store
+            .create_edition(NewEdition {
+                week: "2026-W28",
+                now,
+                window_from: at("2026-07-06T00:00:00Z"),
+                window_to: now,
+                subject: "s",
+                content: "{}",
+            })
+            .await
+            .unwrap();
+        assert!(created);
+        // Reader 7 leaves after the edition was made and before anything is claimed.
+        store
+            .transition(
+                8,
+                SubscriberStatus::Unsubscribed,
+                now,
+                ConsentMethod::OneClick,
+                &ConsentRecord::default(),
+            )
+            .await
+            .unwrap();
+        let workers = (0..4).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                loop {
+                    let claims = store.claim(edition.id, 3, now, 5).await.unwrap();
+                    if claims.is_empty() {
+                        return got;
+                    }
+                    got.extend(claims.into_iter().map(|c| c.email));
+                }
+            })
+        });
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.unwrap());
+        }
+        let distinct: BTreeSet<_> = all.iter().cloned().collect();
+        assert_eq!(all.len(), 39, "each delivery claimed once: {all:?}");
+        assert_eq!(distinct.len(), 39);
+        assert!(!distinct.contains("reader7@example.com"));
+        let counts = store.delivery_counts(edition.id).await.unwrap();
+        assert_eq!((counts.sending, counts.suppressed), (39, 1));
+    }
+}

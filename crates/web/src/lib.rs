@@ -10,6 +10,8 @@ mod archive;
 mod confirm;
 mod pages;
 mod subscribe;
+#[cfg(test)]
+mod tests;
 mod unsubscribe;
 
 use axum::Router;

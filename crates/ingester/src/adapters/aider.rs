@@ -6,7 +6,7 @@
 //! string keeps the same source row.
 
 use super::{ParseError, text};
-use modelbrief_domain::{ModelId, Observation, ParsedPull, Provider, RowError, Score};
+use modelbrief_domain::{ModelId, Observation, ParsedPull, Provider, Score};
 use serde::Deserialize;
 
 /// Benchmark name of the Aider polyglot pass rate.
@@ -48,16 +48,8 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
             || format!("entry {}", i + 1),
             |d| format!("entry {} ({d})", i + 1),
         );
-        match serde_yaml_ng::from_value::<Run>(value) {
-            Ok(run) => match observation(run) {
-                Ok(obs) => out.observations.push(obs),
-                Err(reason) => out.skipped.push(RowError { at, reason }),
-            },
-            Err(e) => out.skipped.push(RowError {
-                at,
-                reason: e.to_string(),
-            }),
-        }
+        let run = serde_yaml_ng::from_value::<Run>(value).map_err(|e| e.to_string());
+        out.record(at, run.and_then(observation));
     }
     Ok(out)
 }

@@ -95,10 +95,8 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
             out.ignored += 1;
             continue;
         }
-        match observation(&key, row) {
-            Ok(obs) => out.observations.push(obs),
-            Err(reason) => out.skipped.push(RowError { at: key, reason }),
-        }
+        let obs = observation(&key, row);
+        out.record(key, obs);
     }
     Ok(out)
 }

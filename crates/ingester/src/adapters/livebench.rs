@@ -61,13 +61,10 @@ pub fn parse(body: &[u8], categories: Option<&[u8]>) -> Result<ParsedPull, Parse
                 continue;
             }
         };
-        match row(&headers, &record, &categories, &task_category) {
-            Ok(obs) => out.observations.push(obs),
-            Err(reason) => out.skipped.push(RowError {
-                at: format!("line {line} ({})", record.get(0).unwrap_or("")),
-                reason,
-            }),
-        }
+        out.record(
+            format!("line {line} ({})", record.get(0).unwrap_or("")),
+            row(&headers, &record, &categories, &task_category),
+        );
     }
     Ok(out)
 }

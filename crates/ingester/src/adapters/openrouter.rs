@@ -5,9 +5,7 @@
 //! object carries Artificial Analysis indices; from 2026-06-22 a `reasoning` object.
 
 use super::{ParseError, json_error, text};
-use modelbrief_domain::{
-    ModelId, Observation, ParsedPull, PricePerMTok, Provider, RowError, Score,
-};
+use modelbrief_domain::{ModelId, Observation, ParsedPull, PricePerMTok, Provider, Score};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -62,16 +60,8 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
             .get("id")
             .and_then(|v| v.as_str())
             .map_or_else(|| format!("data[{i}]"), |id| format!("data[{i}] ({id})"));
-        match serde_json::from_value::<Row>(value) {
-            Ok(row) => match observation(row) {
-                Ok(obs) => out.observations.push(obs),
-                Err(reason) => out.skipped.push(RowError { at, reason }),
-            },
-            Err(e) => out.skipped.push(RowError {
-                at,
-                reason: e.to_string(),
-            }),
-        }
+        let row = serde_json::from_value::<Row>(value).map_err(|e| e.to_string());
+        out.record(at, row.and_then(observation));
     }
     Ok(out)
 }

@@ -1,0 +1,334 @@
+//! Data-driven tests of the whole differ: small sources written as text, the edition they give
+//! written as one line per claim (`expect-test`; `UPDATE_EXPECT=1 cargo test -p
+//! modelbrief-differ` rewrites the expectations after a deliberate change), and property tests
+//! of its invariants.
+
+use crate::{Edition, PullView, Settings, Snapshot, SnapshotModels, SourceInput, Window, compute};
+use expect_test::{Expect, expect};
+use modelbrief_domain::{ModelId, Observation, PricePerMTok, Score, SourceKind, Timestamp};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn day(d: u32) -> Timestamp {
+    Timestamp::parse(&format!("2026-07-{d:02}T06:00:00Z")).unwrap()
+}
+
+/// The window of these scenarios: the week after 6 July.
+fn week() -> Window {
+    Window {
+        from: day(6),
+        to: day(13),
+    }
+}
+
+/// One row per line: `source id | name | input/output per 1M | bench=score …` (the last two
+/// may be empty).
+fn rows(text: &str) -> Vec<Observation> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split('|').map(str::trim).collect();
+            let id = ModelId::from_source_id(f[0]).expect("a valid id");
+            let mut o = Observation::new(f[0], id, f.get(1).copied().unwrap_or(f[0]));
+            if let Some((i, out)) = f.get(2).and_then(|p| p.split_once('/')) {
+                o.input_per_mtok = Some(PricePerMTok::parse(i).unwrap());
+                o.output_per_mtok = Some(PricePerMTok::parse(out).unwrap());
+            }
+            for s in f.get(3).map_or("", |s| s).split_whitespace() {
+                let (bench, value) = s.split_once('=').expect("bench=score");
+                o.scores.push(Score {
+                    benchmark: bench.into(),
+                    category: None,
+                    value: value.parse().unwrap(),
+                    ci_low: None,
+                    ci_high: None,
+                });
+            }
+            o
+        })
+        .collect()
+}
+
+/// A source pulled healthily on the given days, each pull with its rows.
+fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> SourceInput {
+    let snaps: Vec<(Timestamp, Arc<Snapshot>)> = pulls
+        .iter()
+        .enumerate()
+        .map(|(i, (d, obs))| {
+            let snap = Snapshot {
+                id: i as i64 + 1,
+                taken_at: day(*d),
+                observations: obs.clone(),
+            };
+            (day(*d), Arc::new(snap))
+        })
+        .collect();
+    let last_at = |t: Timestamp| {
+        snaps
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= t)
+            .map(|s| s.1.clone())
+    };
+    SourceInput {
+        name: name.into(),
+        kind,
+        baseline: last_at(week().from),
+        current: last_at(week().to),
+        history: snaps
+            .iter()
+            .map(|(at, s)| PullView {
+                at: *at,
+                healthy: true,
+                models: Some(Arc::new(SnapshotModels {
+                    id: s.id,
+                    names: s
+                        .observations
+                        .iter()
+                        .map(|o| (o.model.clone(), o.name.clone()))
+                        .collect(),
+                })),
+                notices: Vec::new(),
+                error: None,
+            })
+            .collect(),
+        last_success: snaps.last().map(|s| s.0),
+    }
+}
+
+/// When each key was first stored, as the store would say.
+fn first_seen(sources: &[SourceInput]) -> BTreeMap<String, Timestamp> {
+    let mut out = BTreeMap::new();
+    for s in sources {
+        for pull in &s.history {
+            for id in pull.models.iter().flat_map(|m| m.names.keys()) {
+                out.entry(id.key.to_string()).or_insert(pull.at);
+            }
+        }
+    }
+    out
+}
+
+fn edition(sources: &[SourceInput], settings: &Settings) -> Edition {
+    compute("2026-W28", week(), sources, &first_seen(sources), settings)
+}
+
+fn money(d: Option<rust_decimal::Decimal>) -> String {
+    d.map_or_else(|| "-".into(), |d| d.normalize().to_string())
+}
+
+fn kind<T: serde::Serialize>(k: &T) -> String {
+    serde_json::to_value(k)
+        .unwrap()
+        .as_str()
+        .unwrap_or("?")
+        .to_owned()
+}
+
+/// One line per claim of the edition, in the edition's order.
+fn claims(e: &Edition) -> String {
+    let mut out = Vec::new();
+    for m in &e.new_models {
+        let price = format!("{}/{}", money(m.input_per_mtok), money(m.output_per_mtok));
+        out.push(format!(
+            "new {} {:?} {price} {}",
+            m.model,
+            m.name,
+            kind(&m.kind)
+        ));
+    }
+    for (what, list) in [
+        ("price", &e.price_changes),
+        ("listing", &e.listing_price_changes),
+    ] {
+        for p in list {
+            out.push(format!(
+                "{what} {} ({}) {}/{} -> {}/{} {:+.1}% {}",
+                p.model,
+                p.listing,
+                money(p.input_per_mtok.old),
+                money(p.output_per_mtok.old),
+                money(p.input_per_mtok.new),
+                money(p.output_per_mtok.new),
+                p.pct,
+                kind(&p.kind)
+            ));
+        }
+    }
+    for r in &e.rank_shifts {
+        let old = r.old_rank.map_or_else(|| "-".into(), |n| n.to_string());
+        out.push(format!(
+            "shift {} {} #{old} -> #{} {}",
+            r.leaderboard,
+            r.model,
+            r.new_rank,
+            kind(&r.kind)
+        ));
+    }
+    for r in &e.removed_models {
+        out.push(format!("removed {} from {}", r.model, r.source));
+    }
+    for c in &e.context_changes {
+        out.push(format!("context {} {} -> {}", c.model, c.old, c.new));
+    }
+    for n in &e.notices {
+        out.push(format!("notice {}: {}", n.kind.as_str(), n.text));
+    }
+    if let Some(m) = &e.matchup {
+        out.push(format!(
+            "matchup {}: {} vs {}",
+            m.leaderboard, m.comparison.a.model, m.comparison.b.model
+        ));
+    }
+    out.join("\n")
+}
+
+fn check(sources: &[SourceInput], settings: &Settings, expected: Expect) {
+    expected.assert_eq(&claims(&edition(sources, settings)));
+}
+
+#[test]
+fn a_price_cut_a_new_model_and_a_confirmed_removal_are_each_one_line() {
+    let before = "openai/gpt-5 | GPT-5 | 1.25/10\n\
+                  acme/old-1 | Old 1 | 1/1\n\
+                  acme/steady | Steady | 2/8";
+    let cut = "openai/gpt-5 | GPT-5 | 0.625/5\n\
+               acme/old-1 | Old 1 | 1/1\n\
+               acme/steady | Steady | 2/8\n\
+               acme/fresh-2 | Fresh 2 | 3/15";
+    let gone = "openai/gpt-5 | GPT-5 | 0.625/5\n\
+                acme/steady | Steady | 2/8\n\
+                acme/fresh-2 | Fresh 2 | 3/15";
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[
+            (5, rows(before)),
+            (8, rows(cut)),
+            (10, rows(gone)),
+            (12, rows(gone)),
+        ],
+    );
+    check(
+        &[or],
+        &Settings::default(),
+        expect![[r#"
+            new fresh-2 "Fresh 2" 3/15 new
+            price gpt-5 (openai/gpt-5) 1.25/10 -> 0.625/5 -50.0% change
+            removed old-1 from openrouter"#]],
+    );
+}
+
+#[test]
+fn a_model_that_overtakes_the_leader_is_one_shift_and_models_it_passed_are_not() {
+    let board = |a: f64, b: f64| {
+        rows(&format!(
+            "alpha | Alpha | | lb={a}\nbeta | Beta | | lb={b}\ngamma | Gamma | | lb=50\ndelta | Delta | | lb=40"
+        ))
+    };
+    let lb = source(
+        "bench",
+        SourceKind::Aider,
+        &[(5, board(70.0, 60.0)), (9, board(70.0, 75.0))],
+    );
+    let settings = Settings {
+        top_n: 3,
+        ..Settings::default()
+    };
+    check(
+        &[lb],
+        &settings,
+        expect![[r#"
+            shift bench:lb beta #2 -> #1 new_leader
+            matchup bench:lb: beta vs alpha"#]],
+    );
+}
+
+#[test]
+fn a_model_that_draws_level_with_the_leader_is_called_a_tie() {
+    let board = |b: f64| {
+        rows(&format!(
+            "alpha | Alpha | | lb=70\nbeta | Beta | | lb={b}\ngamma | Gamma | | lb=50"
+        ))
+    };
+    let lb = source(
+        "bench",
+        SourceKind::Aider,
+        &[(5, board(60.0)), (9, board(70.0))],
+    );
+    check(
+        &[lb],
+        &Settings::default(),
+        expect!["shift bench:lb beta #2 -> #1 tied_leader"],
+    );
+}
+
+#[test]
+fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(2, rows("acme/a | A | 1/2")), (4, rows("acme/a | A | 2/4"))],
+    );
+    check(
+        &[or],
+        &Settings::default(),
+        expect!["notice source_health: openrouter is stale: last success 2026-07-04"],
+    );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Up to 12 distinct models with prices and a score.
+    fn models() -> impl Strategy<Value = Vec<Observation>> {
+        prop::collection::btree_map(0u8..30, (1u32..5000, 1u32..5000, 0u32..1000), 1..12).prop_map(
+            |m| {
+                m.into_iter()
+                    .map(|(i, (input, output, score))| {
+                        let line = format!(
+                            "acme/m-{i} | M {i} | {}/{} | lb={}",
+                            f64::from(input) / 100.0,
+                            f64::from(output) / 100.0,
+                            f64::from(score) / 10.0
+                        );
+                        rows(&line).remove(0)
+                    })
+                    .collect()
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn a_snapshot_diffed_with_itself_reports_no_change(obs in models()) {
+            let sources = [
+                source("openrouter", SourceKind::Openrouter, &[(3, obs.clone()), (9, obs.clone())]),
+                source("bench", SourceKind::Aider, &[(3, obs.clone()), (9, obs)]),
+            ];
+            let e = edition(&sources, &Settings::default());
+            prop_assert_eq!(claims(&e), "");
+        }
+
+        #[test]
+        fn the_order_of_rows_does_not_change_the_edition(
+            before in models(),
+            after in models().prop_flat_map(|v| {
+                let shuffled = Just(v.clone()).prop_shuffle();
+                (Just(v), shuffled)
+            }),
+        ) {
+            let (after, shuffled) = after;
+            let run = |rows: Vec<Observation>| {
+                let sources = [
+                    source("openrouter", SourceKind::Openrouter, &[(3, before.clone()), (9, rows.clone())]),
+                    source("bench", SourceKind::Aider, &[(3, before.clone()), (9, rows)]),
+                ];
+                serde_json::to_string(&edition(&sources, &Settings::default())).unwrap()
+            };
+            prop_assert_eq!(run(after), run(shuffled));
+        }
+    }
+}
