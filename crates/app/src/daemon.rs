@@ -279,7 +279,7 @@ pub async fn daemon(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
                     duration_ms = started.elapsed().as_millis() as u64,
                     ingested = p.ingested,
                     unhealthy = p.unhealthy,
-                    sent = p.sent.as_ref().map_or(0, |s| s.sent),
+                    sent = p.sent.as_ref().map_or(0, |s| s.tally.sent),
                     held = p.held.is_some(),
                     "pass finished"
                 );

@@ -24,18 +24,39 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// Where an edition's deliveries stand: the same fields in `send`'s summary and in `status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub sent: i64,
+    pub failed: i64,
+    pub bounced: i64,
+    /// Claimed (`sending`) with no recorded answer: maybe delivered.
+    pub in_doubt: i64,
+    pub skipped_unsubscribed: i64,
+    pub pending: i64,
+}
+
+impl From<Counts> for Tally {
+    fn from(c: Counts) -> Self {
+        Self {
+            sent: c.sent,
+            failed: c.failed,
+            bounced: c.bounced,
+            in_doubt: c.sending,
+            skipped_unsubscribed: c.suppressed,
+            pending: c.pending,
+        }
+    }
+}
+
 /// What `send` did, as printed at the end.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub edition: String,
     pub created: bool,
     pub recipients: i64,
-    pub sent: i64,
-    pub failed: i64,
-    pub bounced: i64,
-    pub in_doubt: i64,
-    pub skipped_unsubscribed: i64,
-    pub pending: i64,
+    #[serde(flatten)]
+    pub tally: Tally,
     pub paused: Option<String>,
     pub dry_run: bool,
 }
@@ -47,21 +68,22 @@ impl Summary {
         }
         // A hard bounce is a normal outcome of a send (the address is suppressed); a failure,
         // a delivery in doubt, a pause or anything left unsent needs the operator.
-        self.failed == 0 && self.in_doubt == 0 && self.paused.is_none() && self.pending == 0
+        let t = &self.tally;
+        t.failed == 0 && t.in_doubt == 0 && self.paused.is_none() && t.pending == 0
     }
 
     pub fn line(&self) -> String {
         let mut s = format!(
             "{}: sent {}, failed {}, bounced {}, in doubt {}, skipped as unsubscribed {}",
             self.edition,
-            self.sent,
-            self.failed,
-            self.bounced,
-            self.in_doubt,
-            self.skipped_unsubscribed
+            self.tally.sent,
+            self.tally.failed,
+            self.tally.bounced,
+            self.tally.in_doubt,
+            self.tally.skipped_unsubscribed
         );
-        if self.pending > 0 {
-            s.push_str(&format!(", not yet sent {}", self.pending));
+        if self.tally.pending > 0 {
+            s.push_str(&format!(", not yet sent {}", self.tally.pending));
         }
         if let Some(p) = &self.paused {
             s.push_str(&format!(" — PAUSED: {p}"));
@@ -454,12 +476,10 @@ pub async fn run(
             edition: label,
             created: false,
             recipients: confirmed,
-            sent: 0,
-            failed: 0,
-            bounced: 0,
-            in_doubt: 0,
-            skipped_unsubscribed: 0,
-            pending: confirmed,
+            tally: Tally {
+                pending: confirmed,
+                ..Tally::default()
+            },
             paused: None,
             dry_run: true,
         });
@@ -573,12 +593,7 @@ pub async fn run(
         edition: label,
         created,
         recipients,
-        sent: after.sent,
-        failed: after.failed,
-        bounced: after.bounced,
-        in_doubt: after.sending,
-        skipped_unsubscribed: after.suppressed,
-        pending: after.pending,
+        tally: after.into(),
         paused,
         dry_run: false,
     })

@@ -26,12 +26,8 @@ pub struct EditionStatus {
     pub week: String,
     pub status: String,
     pub created_at: String,
-    pub sent: i64,
-    pub failed: i64,
-    pub bounced: i64,
-    pub in_doubt: i64,
-    pub skipped_unsubscribed: i64,
-    pub pending: i64,
+    #[serde(flatten)]
+    pub tally: crate::send::Tally,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,12 +109,7 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
             week: e.week,
             status: e.status,
             created_at: e.created_at,
-            sent: c.sent,
-            failed: c.failed,
-            bounced: c.bounced,
-            in_doubt: c.sending,
-            skipped_unsubscribed: c.suppressed,
-            pending: c.pending,
+            tally: c.into(),
         });
     }
     let fire_week = schedules
@@ -185,12 +176,12 @@ pub fn text(r: &Report) -> String {
             "  {} {:<8} sent {} failed {} bounced {} in doubt {} skipped {} pending {}\n",
             e.week,
             e.status,
-            e.sent,
-            e.failed,
-            e.bounced,
-            e.in_doubt,
-            e.skipped_unsubscribed,
-            e.pending
+            e.tally.sent,
+            e.tally.failed,
+            e.tally.bounced,
+            e.tally.in_doubt,
+            e.tally.skipped_unsubscribed,
+            e.tally.pending
         ));
     }
     out.push_str(&format!(
