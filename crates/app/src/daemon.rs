@@ -125,11 +125,7 @@ pub async fn run_due(
         Some(f) => store.edition(&edition_week(f).to_string()).await?,
         None => None,
     };
-    let done = |_| {
-        existing
-            .as_ref()
-            .is_some_and(|e| e.status == "sent" || e.status == "paused")
-    };
+    let done = |_| existing.as_ref().is_some_and(|e| e.status.is_settled());
     let started = |_| existing.is_some();
     let installed = store.first_pull_at().await?.map(Timestamp::datetime);
     match edition_decision(

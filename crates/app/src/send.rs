@@ -17,7 +17,7 @@ use modelbrief_domain::{IsoWeek, Timestamp};
 use modelbrief_mailer::messages::{BriefMessage, UNSUBSCRIBE_PLACEHOLDER, check};
 use modelbrief_mailer::transport::{Sink, Transport};
 use modelbrief_mailer::{BriefView, Purpose, Renderer, TokenKeys};
-use modelbrief_store::{Claim, Counts, NewEdition, Outcome, Store};
+use modelbrief_store::{Claim, Counts, EditionStatus, NewEdition, Outcome, Store};
 use serde::Serialize;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -572,11 +572,11 @@ pub async fn run(
     progress.finish(&after);
     let paused = shared.paused.lock().expect("not poisoned").clone();
     let status = if paused.is_some() {
-        "paused"
+        EditionStatus::Paused
     } else if after.pending == 0 && after.failed == 0 {
-        "sent"
+        EditionStatus::Sent
     } else {
-        "sending"
+        EditionStatus::Sending
     };
     store.set_edition_status(row.id, status).await?;
     let secs = started.elapsed().as_secs_f64();

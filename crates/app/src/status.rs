@@ -24,7 +24,7 @@ pub struct SourceStatus {
 #[derive(Debug, Serialize)]
 pub struct EditionStatus {
     pub week: String,
-    pub status: String,
+    pub status: modelbrief_store::EditionStatus,
     pub created_at: String,
     #[serde(flatten)]
     pub tally: crate::send::Tally,
@@ -94,7 +94,7 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
                 e.week, c.sending, e.week
             ));
         }
-        if e.status == "paused" {
+        if e.status == modelbrief_store::EditionStatus::Paused {
             attention.push(format!(
                 "edition {} is paused on its error budget; fix the cause and run `send --week {}`",
                 e.week, e.week
@@ -119,7 +119,7 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
     let existing = editions
         .iter()
         .find(|e| Some(&e.week) == fire_week.as_ref());
-    let done = |_| existing.is_some_and(|e| e.status == "sent" || e.status == "paused");
+    let done = |_| existing.is_some_and(|e| e.status.is_settled());
     let installed = store.first_pull_at().await?.map(Timestamp::datetime);
     if let EditionDecision::Held { fire } = edition_decision(
         &schedules.brief,
@@ -175,7 +175,7 @@ pub fn text(r: &Report) -> String {
         out.push_str(&format!(
             "  {} {:<8} sent {} failed {} bounced {} in doubt {} skipped {} pending {}\n",
             e.week,
-            e.status,
+            e.status.as_str(),
             e.tally.sent,
             e.tally.failed,
             e.tally.bounced,

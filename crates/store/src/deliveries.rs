@@ -12,6 +12,42 @@ use modelbrief_domain::{ConsentMethod, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
 
+/// Where an edition's send stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EditionStatus {
+    /// Created, deliveries still to hand over (or retry).
+    Sending,
+    /// Every delivery has an answer.
+    Sent,
+    /// Stopped on its error budget until the operator runs `send` again.
+    Paused,
+}
+
+impl EditionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Paused => "paused",
+        }
+    }
+
+    /// Read back from the table; only this type writes it, so anything else is still sending.
+    fn from_db(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "paused" => Self::Paused,
+            _ => Self::Sending,
+        }
+    }
+
+    /// Sent or paused: a scheduler has nothing more to do for it unasked.
+    pub fn is_settled(self) -> bool {
+        matches!(self, Self::Sent | Self::Paused)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EditionRow {
     pub id: i64,
@@ -21,7 +57,7 @@ pub struct EditionRow {
     pub window_to: String,
     pub subject: String,
     pub content: String,
-    pub status: String,
+    pub status: EditionStatus,
 }
 
 /// A delivery claimed for sending.
@@ -75,7 +111,7 @@ fn edition_row(r: &sqlx::sqlite::SqliteRow) -> EditionRow {
         window_to: r.get(4),
         subject: r.get(5),
         content: r.get(6),
-        status: r.get(7),
+        status: EditionStatus::from_db(r.get(7)),
     }
 }
 
@@ -175,10 +211,14 @@ impl Store {
         Ok(rows.iter().map(edition_row).collect())
     }
 
-    pub async fn set_edition_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
+    pub async fn set_edition_status(
+        &self,
+        id: i64,
+        status: EditionStatus,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE editions SET status = ?2 WHERE id = ?1")
             .bind(id)
-            .bind(status)
+            .bind(status.as_str())
             .execute(&self.pool)
             .await
             .what("set edition status")?;

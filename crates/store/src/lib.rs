@@ -13,7 +13,7 @@ mod identity;
 mod pulls;
 mod subscribers;
 
-pub use deliveries::{Claim, Counts, EditionRow, NewEdition, Outcome};
+pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outcome};
 pub use error::StoreError;
 pub use pulls::{NewPull, PullResult, PullRow, PullStatus, SnapshotRef};
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
