@@ -6,7 +6,7 @@ use modelbrief_domain::Timestamp;
 
 const CATEGORIES: &str = "livebench-categories/2026-01-19.json";
 
-fn html_extra() -> String {
+pub(crate) fn html_extra() -> String {
     r#"[sources.html]
 rows = 'tr[id^="main-row-"]'
 model = "td:nth-child(2) span"

@@ -3,7 +3,7 @@
 //! One broken source never stops the others: each source's outcome is a [`SourceReport`].
 
 use crate::config::Loaded;
-use modelbrief_domain::{ModelId, ModelKey, Observation, ParsedPull, Timestamp};
+use modelbrief_domain::{ModelId, ModelKey, Observation, ParsedPull, SourceKind, Timestamp};
 use modelbrief_ingester::{
     Conditional, Fetched, Fetcher, HealthPolicy, KindOptions, SourceSpec, Verdict, assess,
 };
@@ -173,10 +173,19 @@ impl Ingest<'_> {
     ) -> Result<(Fetched, Option<Vec<u8>>), (String, Option<u16>)> {
         let err =
             |e: modelbrief_ingester::FetchError| (format!("{:#}", anyhow::Error::from(e)), None);
-        let main = self.fetcher.fetch(&spec.url, cond).await.map_err(|e| {
+        let mut main = self.fetcher.fetch(&spec.url, cond).await.map_err(|e| {
             let status = e.http_status();
             (err(e).0, status)
         })?;
+        if spec.kind == SourceKind::Openrouter
+            && let Fetched::Body { body, status, .. } = &mut main
+        {
+            let first = std::mem::take(body);
+            *body = self
+                .follow_pages(&spec.url, first)
+                .await
+                .map_err(|e| (e, *status))?;
+        }
         let categories = match &spec.categories_url {
             Some(url) if matches!(main, Fetched::Body { .. }) => {
                 match self
@@ -192,6 +201,55 @@ impl Ingest<'_> {
             _ => None,
         };
         Ok((main, categories))
+    }
+
+    /// A paged list (OpenRouter's `links.next`, `total_count`): follows the pages on the same
+    /// host to the end and joins them; a list shorter than its `total_count` is incomplete.
+    async fn follow_pages(&self, url: &url::Url, first: Vec<u8>) -> Result<Vec<u8>, String> {
+        use modelbrief_ingester::adapters::openrouter;
+        const MAX_PAGES: usize = 100;
+        // Not a models list at all: the parser says what is wrong with it.
+        let Some(mut page) = openrouter::page(&first) else {
+            return Ok(first);
+        };
+        let total = page.total_count;
+        let mut rows = page.rows;
+        let mut pages = vec![first];
+        let mut at = url.clone();
+        while let Some(next) = page.next.take() {
+            if pages.len() >= MAX_PAGES {
+                return Err(format!("{url}: more than {MAX_PAGES} pages of models"));
+            }
+            let next = at
+                .join(&next)
+                .map_err(|e| format!("{at}: links.next {next:?} is not a URL: {e}"))?;
+            if next.host_str() != url.host_str()
+                || next.port_or_known_default() != url.port_or_known_default()
+            {
+                return Err(format!("{at}: links.next {next} leaves {url}'s host"));
+            }
+            let body = match self.fetcher.fetch(&next, &Conditional::default()).await {
+                Ok(Fetched::Body { body, .. }) => body,
+                Ok(Fetched::NotModified { .. }) => {
+                    return Err(format!("{next}: a page answered 304 to a plain GET"));
+                }
+                Err(e) => return Err(format!("{:#}", anyhow::Error::from(e))),
+            };
+            page = openrouter::page(&body)
+                .ok_or_else(|| format!("{next}: page {} is not a models list", pages.len() + 1))?;
+            rows += page.rows;
+            pages.push(body);
+            at = next;
+        }
+        if let Some(total) = total.filter(|t| (rows as u64) < *t) {
+            return Err(format!(
+                "{url}: incomplete list: its pages hold {rows} of the {total} models its total_count gives"
+            ));
+        }
+        if pages.len() == 1 {
+            return Ok(pages.remove(0));
+        }
+        openrouter::join_pages(&pages).map_err(|e| format!("{url}: cannot join its pages: {e}"))
     }
 
     /// Parses and judges new content.
@@ -216,6 +274,12 @@ impl Ingest<'_> {
                 .await?;
         let mut parsed: ParsedPull = match parsed {
             Ok(p) => p,
+            // A cut download is a failed pull (the next one may be whole), not bad content.
+            Err(e @ modelbrief_ingester::ParseError::Truncated(_)) => {
+                return Ok(PullResult::Failed {
+                    error: format!("incomplete download: {e}"),
+                });
+            }
             Err(e) => {
                 return Ok(PullResult::Quarantined {
                     reason: format!("cannot parse: {e}"),

@@ -88,6 +88,14 @@ pub enum FetchError {
         status: u16,
         attempts: u32,
     },
+    #[error(
+        "{url}: the body ended after {got} of the {declared} bytes its Content-Length promised"
+    )]
+    Short {
+        url: String,
+        got: usize,
+        declared: u64,
+    },
     #[error("{url}: body larger than the {limit}-byte cap")]
     TooLarge { url: String, limit: u64 },
     #[error("{url}: request failed")]
@@ -285,6 +293,8 @@ impl Fetcher {
         if response.content_length().is_some_and(|n| n > limit) {
             return Attempt::Done(Err(FetchError::TooLarge { url: u, limit }));
         }
+        // Set only when the body is not being decompressed (then it counts the bytes we read).
+        let declared = response.content_length();
         let mut response = response;
         let mut body = Vec::new();
         loop {
@@ -296,8 +306,20 @@ impl Fetcher {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
+                // The connection ended before the promised length: say so, and try again.
+                Err(_) if declared.is_some_and(|n| (body.len() as u64) < n) => break,
                 Err(e) => return self.classify(u, e, attempts),
             }
+        }
+        if let Some(declared) = declared.filter(|n| (body.len() as u64) < *n) {
+            return Attempt::Retry {
+                error: FetchError::Short {
+                    url: u,
+                    got: body.len(),
+                    declared,
+                },
+                after: None,
+            };
         }
         Attempt::Done(Ok(Fetched::Body {
             status: Some(status.as_u16()),

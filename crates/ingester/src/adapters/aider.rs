@@ -35,6 +35,10 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
     let s = text(body, "YAML")?;
     let docs: Vec<serde_yaml_ng::Value> = serde_yaml_ng::from_str(s).map_err(|e| {
         let loc = e.location();
+        // An error on the last line is the document stopping mid-entry: a cut download.
+        if loc.as_ref().is_some_and(|l| l.line() >= s.lines().count()) {
+            return ParseError::Truncated(format!("the YAML ends inside an entry ({e})"));
+        }
         ParseError::Syntax {
             format: "YAML",
             line: loc.as_ref().map_or(0, |l| l.line()),
@@ -42,6 +46,7 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
             message: e.to_string(),
         }
     })?;
+    complete(&docs)?;
     let mut out = ParsedPull::default();
     for (i, value) in docs.into_iter().enumerate() {
         let at = value.get("dirname").and_then(|v| v.as_str()).map_or_else(
@@ -52,6 +57,39 @@ pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
         out.record(at, run.and_then(observation));
     }
     Ok(out)
+}
+
+/// A list cut short ends in an entry that lacks keys every other entry has (the cut fell
+/// inside it). Needs three entries to tell.
+fn complete(docs: &[serde_yaml_ng::Value]) -> Result<(), ParseError> {
+    let keys = |v: &serde_yaml_ng::Value| -> std::collections::BTreeSet<String> {
+        v.as_mapping()
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let Some((last, rest)) = docs.split_last() else {
+        return Ok(());
+    };
+    if rest.len() < 2 {
+        return Ok(());
+    }
+    let mut common = keys(&rest[0]);
+    for d in &rest[1..] {
+        let k = keys(d);
+        common.retain(|c| k.contains(c));
+    }
+    let have = keys(last);
+    match common.iter().find(|c| !have.contains(*c)) {
+        Some(missing) => Err(ParseError::Truncated(format!(
+            "the last entry (entry {}) has no `{missing}`, which every other entry has",
+            docs.len()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The model argument of `aider --model openrouter/x-ai/grok-4`.
@@ -121,8 +159,8 @@ mod tests {
     fn runs_told_apart_only_by_reasoning_effort_are_distinct_variants() {
         let yaml = b"- dirname: a\n  model: openai/gpt-5\n  pass_rate_2: 88.0\n  reasoning_effort: high\n  command: aider --model openai/gpt-5\n\
                      - dirname: b\n  model: openai/gpt-5\n  pass_rate_2: 86.7\n  reasoning_effort: medium\n\
-                     - dirname: c\n  model: gpt-5 (high)\n  pass_rate_2: 88.0\n  reasoning_effort: high\n\
-                     - dirname: d\n  model: nothing\n";
+                     - dirname: d\n  model: nothing\n\
+                     - dirname: c\n  model: gpt-5 (high)\n  pass_rate_2: 88.0\n  reasoning_effort: high\n";
         let p = parse(yaml).unwrap();
         let ids: Vec<String> = p.observations.iter().map(|o| o.model.to_string()).collect();
         assert_eq!(ids, ["gpt-5:high", "gpt-5:medium", "gpt-5:high"]);
@@ -136,10 +174,25 @@ mod tests {
 
     #[test]
     fn yaml_syntax_errors_carry_the_line() {
-        let err = parse(b"- dirname: a\n  model: [unclosed\n").unwrap_err();
+        let err =
+            parse(b"- dirname: a\n  model: [unclosed\n- dirname: b\n  model: x\n").unwrap_err();
         assert!(
             matches!(err, ParseError::Syntax { format: "YAML", .. }),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_list_whose_last_entry_lacks_a_key_every_other_entry_has_is_cut_short() {
+        let entry = |d: &str| format!("- dirname: {d}\n  model: M {d}\n  pass_rate_2: 50.0\n");
+        let whole = format!("{}{}{}", entry("a"), entry("b"), entry("c"));
+        assert_eq!(parse(whole.as_bytes()).unwrap().observations.len(), 3);
+        let cut = format!("{}{}- dirname: c\n  model: M c\n", entry("a"), entry("b"));
+        assert_eq!(
+            parse(cut.as_bytes()),
+            Err(ParseError::Truncated(
+                "the last entry (entry 3) has no `pass_rate_2`, which every other entry has".into()
+            ))
         );
     }
 }

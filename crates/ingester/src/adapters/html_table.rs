@@ -54,6 +54,15 @@ fn number(s: &str) -> Option<f64> {
 
 pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError> {
     let s = text(body, "HTML")?;
+    if !s
+        .as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"</html>"))
+    {
+        return Err(ParseError::Truncated(
+            "the HTML page has no closing </html>".into(),
+        ));
+    }
     let doc = Html::parse_document(s);
     let mut out = ParsedPull::default();
     for (i, row) in doc.select(&spec.rows).enumerate() {

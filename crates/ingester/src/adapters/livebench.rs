@@ -4,7 +4,7 @@
 //! There is no rank and no category column: category score = mean of its tasks, overall =
 //! mean of the categories, each computed only when every input is present (never invented).
 
-use super::{ParseError, json_error, text};
+use super::{ParseError, csv_complete, json_error, text};
 use modelbrief_domain::{ModelId, Observation, ParsedPull, RowError, Score};
 use std::collections::BTreeMap;
 
@@ -27,6 +27,7 @@ pub fn parse(body: &[u8], categories: Option<&[u8]>) -> Result<ParsedPull, Parse
         .collect();
 
     let s = text(body, "CSV")?;
+    csv_complete(s)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(s.as_bytes());
@@ -172,7 +173,7 @@ mod tests {
     #[test]
     fn a_short_row_has_its_missing_trailing_tasks_left_out_not_invented() {
         let p = parse(
-            b"model,code_generation,code_completion,olympiad\nshort,60,70\n",
+            b"model,code_generation,code_completion,olympiad\nshort,60,70\nwhole,1,2,3\n",
             Some(CATS),
         )
         .unwrap();

@@ -5,7 +5,7 @@
 //! ranks with ties, then unique positions); the rank is kept as published and the differ judges
 //! it.
 
-use super::{ParseError, text};
+use super::{ParseError, csv_complete, text};
 use modelbrief_domain::{ModelId, Observation, ParsedPull, Provider, RowError, Score};
 use serde::Deserialize;
 
@@ -37,6 +37,7 @@ fn parse_ci(ci: &str) -> Option<(f64, f64)> {
 
 pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
     let s = text(body, "CSV")?;
+    csv_complete(s)?;
     let mut reader = csv::Reader::from_reader(s.as_bytes());
     let headers = reader
         .headers()

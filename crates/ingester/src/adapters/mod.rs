@@ -44,6 +44,9 @@ pub enum ParseError {
     },
     #[error("unexpected shape: {0}")]
     Shape(String),
+    /// The document stops mid-structure: a download cut short, never a smaller table.
+    #[error("the document is cut short: {0}")]
+    Truncated(String),
     #[error("{0}")]
     Config(String),
 }
@@ -117,6 +120,34 @@ pub(crate) fn text<'a>(body: &'a [u8], expected: &'static str) -> Result<&'a str
     Ok(s)
 }
 
+/// A CSV cut short: the last line has no line break, or fewer fields than the header. (A cut
+/// exactly at a line break cannot be seen here; the fetcher's Content-Length check and the
+/// row-loss quarantine are the other guards.)
+pub(crate) fn csv_complete(s: &str) -> Result<(), ParseError> {
+    if !s.ends_with('\n') {
+        return Err(ParseError::Truncated(
+            "the last CSV line has no line break".into(),
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(s.as_bytes());
+    let (mut header, mut last, mut lines) = (None, 0, 0);
+    for record in reader.records() {
+        let Ok(record) = record else { continue };
+        lines += 1;
+        header.get_or_insert(record.len());
+        last = record.len();
+    }
+    match header {
+        Some(h) if last < h => Err(ParseError::Truncated(format!(
+            "the last CSV row (record {lines}) has {last} of the header's {h} fields"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn json_error(e: &serde_json::Error) -> ParseError {
     ParseError::Syntax {
         format: "JSON",
@@ -135,4 +166,27 @@ pub(crate) fn per_token_f64(v: f64) -> Result<modelbrief_domain::PricePerMTok, S
 pub(crate) fn is_latest_alias(id: &str) -> bool {
     let last = id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase();
     last.split(['-', '_', '.', ':']).any(|t| t == "latest")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_is_whole_only_when_its_last_line_ends_and_has_every_field() {
+        assert_eq!(csv_complete("model,a,b\nx,1,2\ny,3,4\n"), Ok(()));
+        assert_eq!(csv_complete("model,a,b\r\nx,1,2\r\n"), Ok(()));
+        let cut = |s| match csv_complete(s) {
+            Err(ParseError::Truncated(why)) => why,
+            other => panic!("{s:?} should be cut short, got {other:?}"),
+        };
+        assert_eq!(
+            cut("model,a,b\nx,1,2\ny,3"),
+            "the last CSV line has no line break"
+        );
+        assert_eq!(
+            cut("model,a,b\nx,1,2\ny,3\n"),
+            "the last CSV row (record 3) has 2 of the header's 3 fields"
+        );
+    }
 }

@@ -51,6 +51,54 @@ struct ArtificialAnalysis {
     agentic_index: Option<f64>,
 }
 
+/// What one page of the models list says about paging (`links.next`, `total_count`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub next: Option<String>,
+    pub total_count: Option<u64>,
+    pub rows: usize,
+}
+
+/// Reads a page's paging fields; `None` when the body is not a JSON object with `data`.
+pub fn page(body: &[u8]) -> Option<Page> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let rows = v.get("data")?.as_array()?.len();
+    Some(Page {
+        next: v
+            .pointer("/links/next")
+            .and_then(|n| n.as_str())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
+        total_count: v.get("total_count").and_then(serde_json::Value::as_u64),
+        rows,
+    })
+}
+
+/// Joins the pages of one listing into one document: the first page with every page's
+/// `data` rows, in order, and no `links` (so the stored content hash is of the whole list).
+pub fn join_pages(pages: &[Vec<u8>]) -> Result<Vec<u8>, ParseError> {
+    let mut docs = pages
+        .iter()
+        .map(|p| serde_json::from_slice::<serde_json::Value>(p).map_err(|e| json_error(&e)));
+    let Some(first) = docs.next() else {
+        return Err(ParseError::Empty);
+    };
+    let mut first = first?;
+    let mut rows = Vec::new();
+    for doc in std::iter::once(Ok(first.clone())).chain(docs) {
+        let doc = doc?;
+        match doc.get("data").and_then(|d| d.as_array()) {
+            Some(d) => rows.extend(d.iter().cloned()),
+            None => return Err(ParseError::Shape("a page has no `data` array".into())),
+        }
+    }
+    if let Some(o) = first.as_object_mut() {
+        o.remove("links");
+        o.insert("data".into(), serde_json::Value::Array(rows));
+    }
+    serde_json::to_vec(&first).map_err(|e| ParseError::Shape(e.to_string()))
+}
+
 pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
     let s = text(body, "JSON")?;
     let doc: Doc = serde_json::from_str(s).map_err(|e| json_error(&e))?;
