@@ -16,6 +16,7 @@ mod paging;
 mod send;
 mod server;
 mod smtp;
+mod staleness;
 mod subscribe;
 mod subscribers_cli;
 mod truncation;

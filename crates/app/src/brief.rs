@@ -138,6 +138,7 @@ pub async fn compute(
             current,
             history,
             last_success: latest.map(|r| r.confirmed_at),
+            max_unchanged_secs: Some(spec.max_unchanged.as_secs() as i64),
         });
     }
     let first_seen: BTreeMap<String, Timestamp> =

@@ -71,6 +71,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
             current,
             history: Vec::new(),
             last_success: None,
+            max_unchanged_secs: None,
         });
     }
     let settings = loaded.config.brief.settings();

@@ -492,6 +492,10 @@ pub struct SourceConfig {
     pub html: Option<HtmlConfig>,
     /// Overrides `[schedule] ingest` for this source.
     pub schedule: Option<CronExpr>,
+    /// Content unchanged for longer than this makes the source stale (default: 10 days for
+    /// price catalogues, 45 days for leaderboards).
+    #[serde(default, with = "humantime_serde::option")]
+    pub max_unchanged: Option<Duration>,
 }
 
 fn yes() -> bool {
@@ -878,6 +882,9 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                 url,
                 categories_url,
                 options,
+                max_unchanged: s
+                    .max_unchanged
+                    .unwrap_or_else(|| s.kind.default_max_unchanged()),
             });
         }
     }

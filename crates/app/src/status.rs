@@ -19,6 +19,10 @@ pub struct SourceStatus {
     pub rows: Option<i64>,
     pub error: Option<String>,
     pub next_pull: Option<String>,
+    /// No healthy pull for too long, or the same content for longer than `max_unchanged`.
+    pub stale: bool,
+    /// When the current content was first pulled, if that is longer ago than `max_unchanged`.
+    pub unchanged_since: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,6 +65,13 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
                 p.error.as_deref().unwrap_or("")
             ));
         }
+        let max_unchanged =
+            chrono::Duration::from_std(spec.max_unchanged).unwrap_or(chrono::Duration::MAX);
+        let unchanged_since = success
+            .as_ref()
+            .map(|s| s.taken_at)
+            .filter(|t| now.datetime() - t.datetime() > max_unchanged);
+        let mut stale = true;
         match &success {
             None => attention.push(format!("source {name} has never been pulled successfully")),
             Some(s) if now.datetime() - s.confirmed_at.datetime() > stale_after => {
@@ -69,7 +80,14 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
                     s.confirmed_at
                 ));
             }
-            _ => {}
+            Some(_) if unchanged_since.is_some() => {
+                attention.push(format!(
+                    "source {name} is stale: its content has not changed since {} (longer than its max_unchanged of {} days); it may be frozen upstream, so check its URL",
+                    unchanged_since.map(|t| t.to_string()).unwrap_or_default(),
+                    spec.max_unchanged.as_secs_f64() / 86400.0
+                ));
+            }
+            _ => stale = false,
         }
         sources.push(SourceStatus {
             name: name.to_owned(),
@@ -82,6 +100,8 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
             next_pull: cron
                 .next_after(now.datetime())
                 .map(|t| Timestamp::from_datetime(t).to_string()),
+            stale,
+            unchanged_since: unchanged_since.map(|t| t.to_string()),
         });
     }
     let subscribers = store.subscriber_counts().await?.into_iter().collect();
@@ -157,6 +177,9 @@ pub fn text(r: &Report) -> String {
             s.rows.map_or("-".into(), |n| n.to_string()),
             s.next_pull.as_deref().unwrap_or("-"),
         ));
+        if let Some(t) = &s.unchanged_since {
+            out.push_str(&format!("  {:<14} unchanged since {t}\n", ""));
+        }
     }
     let subs: Vec<String> = r
         .subscribers

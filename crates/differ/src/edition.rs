@@ -256,6 +256,9 @@ pub struct SourceHealth {
     pub last_success: Option<Timestamp>,
     pub last_pull: Option<Timestamp>,
     pub error: Option<String>,
+    /// Set when the source is stale because its content has not changed since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchanged_since: Option<Timestamp>,
 }
 
 impl Edition {
@@ -343,12 +346,25 @@ pub(crate) fn health(
                 _ if stale => SourceStatus::Stale,
                 _ => SourceStatus::Ok,
             };
+            // Pulled and healthy, but the same content for too long: frozen upstream?
+            let unchanged_since = s.current.as_ref().map(|c| c.taken_at).filter(|since| {
+                status == SourceStatus::Ok
+                    && s.max_unchanged_secs.is_some_and(|max| {
+                        (window.to.datetime() - since.datetime()).num_seconds() > max
+                    })
+            });
+            let status = if unchanged_since.is_some() {
+                SourceStatus::Stale
+            } else {
+                status
+            };
             SourceHealth {
                 name: s.name.clone(),
                 status,
                 last_success,
                 last_pull: last.map(|p| p.at),
                 error: last.filter(|p| !p.healthy).and_then(|p| p.error.clone()),
+                unchanged_since,
             }
         })
         .collect();
@@ -374,6 +390,7 @@ mod tests {
             current: None,
             history: Vec::new(),
             last_success: Some(at("2026-07-13")),
+            max_unchanged_secs: None,
         };
         let window = Window {
             from: at("2026-11-21"),
@@ -395,6 +412,7 @@ mod tests {
 
         let never = SourceInput {
             last_success: None,
+            max_unchanged_secs: None,
             ..source
         };
         let e = crate::compute(

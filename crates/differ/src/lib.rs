@@ -75,6 +75,9 @@ pub struct SourceInput {
     /// The last healthy pull at or before the window end, however old (the history may start
     /// after it).
     pub last_success: Option<Timestamp>,
+    /// Content unchanged for longer than this (seconds) makes the source stale: it may be
+    /// frozen upstream. `None`: never.
+    pub max_unchanged_secs: Option<i64>,
 }
 
 /// The edition's time window: `(from, to]`.
@@ -158,6 +161,13 @@ pub fn compute(
                 kind: NoticeKind::SourceHealth,
                 source: Some(s.name.clone()),
                 text: match (&s.status, &s.last_success) {
+                    _ if s.unchanged_since.is_some() => format!(
+                        "{} has not changed since {}: it may be frozen upstream, so changes there may be missing from this brief",
+                        s.name,
+                        s.unchanged_since
+                            .map(|t| t.datetime().format("%Y-%m-%d").to_string())
+                            .unwrap_or_default()
+                    ),
                     (SourceStatus::Failing, Some(t)) => format!(
                         "{} is failing ({}); its changes since {} are not in this brief",
                         s.name,

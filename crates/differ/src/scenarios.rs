@@ -94,6 +94,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
             })
             .collect(),
         last_success: snaps.last().map(|s| s.0),
+        max_unchanged_secs: None,
     }
 }
 

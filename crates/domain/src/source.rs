@@ -77,6 +77,13 @@ impl SourceKind {
     pub fn is_catalogue(self) -> bool {
         matches!(self, SourceKind::Openrouter | SourceKind::Litellm)
     }
+
+    /// How long content may stay byte-for-byte the same before the source counts as stale
+    /// (frozen upstream): price catalogues change weekly, leaderboards monthly.
+    pub fn default_max_unchanged(self) -> std::time::Duration {
+        let days = if self.is_catalogue() { 10 } else { 45 };
+        std::time::Duration::from_secs(days * 24 * 3600)
+    }
 }
 
 impl fmt::Display for SourceKind {

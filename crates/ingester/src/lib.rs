@@ -29,4 +29,6 @@ pub struct SourceSpec {
     /// LiveBench: where its categories file is.
     pub categories_url: Option<Url>,
     pub options: KindOptions,
+    /// Content unchanged for longer than this makes the source stale (frozen upstream).
+    pub max_unchanged: std::time::Duration,
 }

@@ -463,6 +463,11 @@ impl BriefView {
                 }
                 .into(),
                 detail: match (s.status, s.last_success) {
+                    _ if s.unchanged_since.is_some() => format!(
+                        "pulled {}, but unchanged since {}",
+                        s.last_success.map(date).unwrap_or_default(),
+                        s.unchanged_since.map(date).unwrap_or_default()
+                    ),
                     (SourceStatus::Ok, Some(t)) => format!("last pulled {}", date(t)),
                     (_, Some(t)) => format!("stale since {}", date(t)),
                     (_, None) => "never pulled successfully".into(),
