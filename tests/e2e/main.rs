@@ -13,6 +13,7 @@ mod demo;
 mod ingest;
 mod ingest_faults;
 mod paging;
+mod releases;
 mod send;
 mod server;
 mod smtp;

@@ -65,7 +65,8 @@ impl Snapshots<'_> {
                 .entry(modelbrief_domain::ModelId { key, variant })
                 .or_insert(name);
         }
-        let m = Arc::new(SnapshotModels { id, names });
+        let release = self.store.snapshot_release(id).await?;
+        let m = Arc::new(SnapshotModels { id, names, release });
         self.models.insert(id, m.clone());
         Ok(m)
     }
@@ -82,6 +83,7 @@ impl Snapshots<'_> {
             id,
             taken_at,
             observations: self.store.snapshot_observations(id).await?,
+            release: self.store.snapshot_release(id).await?,
         });
         self.cache.insert(id, snap.clone());
         Ok(snap)

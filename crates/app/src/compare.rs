@@ -61,6 +61,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
                 id: r.id,
                 taken_at: r.taken_at,
                 observations: store.snapshot_observations(r.id).await?,
+                release: r.release,
             })),
             None => None,
         };

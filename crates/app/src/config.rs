@@ -12,7 +12,8 @@
 use crate::schedule::CronExpr;
 use modelbrief_domain::{SourceKind, SourceName};
 use modelbrief_ingester::{
-    FetchPolicy, HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind, SourceSpec,
+    FetchPolicy, HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind, ReleaseChoice,
+    ReleaseSpec, SourceSpec, resolve_url,
 };
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -488,6 +489,12 @@ pub struct SourceConfig {
     pub enabled: bool,
     /// LiveBench: the categories JSON that maps categories to task columns.
     pub categories_url: Option<String>,
+    /// `"auto"` (the newest release `releases_url` names) or a release date (`"2026-06-25"`);
+    /// `{release}` in `url` and `categories_url` is replaced by it, written with underscores.
+    pub release: Option<String>,
+    /// With `release = "auto"`: a file listing the releases (LiveBench's `constants.js` with
+    /// `RELEASES = [...]`, or `common.py` with `LIVE_BENCH_RELEASES = {...}`).
+    pub releases_url: Option<String>,
     /// `html_table`: the selectors.
     pub html: Option<HtmlConfig>,
     /// Overrides `[schedule] ingest` for this source.
@@ -709,22 +716,6 @@ fn set_node<'i>(
     }
 }
 
-/// Resolves a source URL: absolute URLs as written; `file:relative/path` against `base`.
-fn resolve_url(raw: &str, base: &Path) -> Result<Url, String> {
-    if let Some(rel) = raw.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
-        let abs = std::path::absolute(base.join(rel)).map_err(|e| e.to_string())?;
-        return Url::from_file_path(&abs)
-            .map_err(|()| format!("cannot make a file URL of {}", abs.display()));
-    }
-    let url = Url::parse(raw).map_err(|e| e.to_string())?;
-    match url.scheme() {
-        "http" | "https" | "file" => Ok(url),
-        other => Err(format!(
-            "scheme {other:?} is not supported (use http, https or file)"
-        )),
-    }
-}
-
 /// One `MODELBRIEF__…` override: its name, its key path, and where its value sits in the
 /// combined source (after the file's text).
 struct Override {
@@ -839,7 +830,16 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                 s.name.as_str()
             )));
         }
-        let url = resolve_url(&s.url, base).map_err(|e| {
+        let release =
+            match &s.release {
+                None => None,
+                Some(r) => Some(release_spec(s, r, base).map_err(|e| {
+                    ConfigError(format!("{} (key `release`): {e}", at(i, "release")))
+                })?),
+            };
+        // A release source's own URL is its template, kept for display.
+        let shown_url = s.url.replace("{release}", "RELEASE");
+        let url = resolve_url(&shown_url, base).map_err(|e| {
             ConfigError(format!(
                 "{} (key `url`): bad URL {:?}: {e}",
                 at(i, "url"),
@@ -867,12 +867,14 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
             )));
         }
         let categories_url = match &s.categories_url {
-            Some(c) => Some(resolve_url(c, base).map_err(|e| {
-                ConfigError(format!(
-                    "{} (key `categories_url`): bad URL {c:?}: {e}",
-                    at(i, "categories_url")
-                ))
-            })?),
+            Some(c) => Some(
+                resolve_url(&c.replace("{release}", "RELEASE"), base).map_err(|e| {
+                    ConfigError(format!(
+                        "{} (key `categories_url`): bad URL {c:?}: {e}",
+                        at(i, "categories_url")
+                    ))
+                })?,
+            ),
             None => None,
         };
         if s.enabled {
@@ -885,6 +887,7 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                 max_unchanged: s
                     .max_unchanged
                     .unwrap_or_else(|| s.kind.default_max_unchanged()),
+                release,
             });
         }
     }
@@ -906,6 +909,40 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         aliases,
         secrets: Secrets::from_env(env),
     })
+}
+
+/// `release = "auto" | "YYYY-MM-DD"` with `{release}` in the URL.
+fn release_spec(s: &SourceConfig, release: &str, base: &Path) -> Result<ReleaseSpec, String> {
+    if !s.url.contains("{release}") {
+        return Err(format!(
+            "url {:?} has no {{release}} to put the release in (e.g. https://livebench.ai/table_{{release}}.csv)",
+            s.url
+        ));
+    }
+    let choice = if release == "auto" {
+        let listing = s
+            .releases_url
+            .as_deref()
+            .ok_or("release = \"auto\" needs releases_url, a file that lists the releases")?;
+        ReleaseChoice::Auto {
+            listing: resolve_url(listing, base)
+                .map_err(|e| format!("releases_url {listing:?}: {e}"))?,
+        }
+    } else if chrono::NaiveDate::parse_from_str(release, "%Y-%m-%d").is_ok() {
+        ReleaseChoice::Pinned(release.to_owned())
+    } else {
+        return Err(format!(
+            "{release:?} is neither \"auto\" nor a release date such as \"2026-06-25\""
+        ));
+    };
+    let spec = ReleaseSpec {
+        choice,
+        url: s.url.clone(),
+        categories_url: s.categories_url.clone(),
+        base: base.to_path_buf(),
+    };
+    spec.urls("2000-01-01")?;
+    Ok(spec)
 }
 
 fn html_spec(html: &HtmlConfig) -> Result<HtmlTableSpec, String> {
@@ -1125,5 +1162,46 @@ mod tests {
             assert!(!printed.contains(s), "{s} printed in {printed}");
         }
         assert!(printed.contains("smtp_password: \"set\""), "{printed}");
+    }
+
+    #[test]
+    fn a_release_source_needs_its_placeholder_and_a_listing_or_a_date() {
+        let lb = |extra: &str, url: &str| {
+            format!(
+                "[database]\npath = \"x.db\"\n\n[[sources]]\nname = \"lb\"\nkind = \"livebench\"\nurl = \"{url}\"\ncategories_url = \"https://x/categories_{{release}}.json\"\n{extra}"
+            )
+        };
+        let (_d, p) = write(&lb("release = \"auto\"\n", "https://x/table.csv"));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(
+            err.contains(
+                "m.toml:9: sources[0] (key `release`): url \"https://x/table.csv\" has no {release}"
+            ),
+            "{err}"
+        );
+        let (_d, p) = write(&lb("release = \"auto\"\n", "https://x/table_{release}.csv"));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(err.contains("needs releases_url"), "{err}");
+        let (_d, p) = write(&lb(
+            "release = \"latest\"\n",
+            "https://x/table_{release}.csv",
+        ));
+        let err = load(&p, &[]).unwrap_err().0;
+        assert!(
+            err.contains("\"latest\" is neither \"auto\" nor a release date"),
+            "{err}"
+        );
+        let (_d, p) = write(&lb(
+            "release = \"2026-06-25\"\n",
+            "https://x/table_{release}.csv",
+        ));
+        let l = load(&p, &[]).unwrap();
+        let r = l.sources[0].release.as_ref().unwrap();
+        let (url, categories) = r.urls("2026-06-25").unwrap();
+        assert_eq!(url.as_str(), "https://x/table_2026_06_25.csv");
+        assert_eq!(
+            categories.unwrap().as_str(),
+            "https://x/categories_2026_06_25.json"
+        );
     }
 }

@@ -5,7 +5,8 @@
 use crate::config::Loaded;
 use modelbrief_domain::{ModelId, ModelKey, Observation, ParsedPull, SourceKind, Timestamp};
 use modelbrief_ingester::{
-    Conditional, Fetched, Fetcher, HealthPolicy, KindOptions, SourceSpec, Verdict, assess,
+    Conditional, Fetched, Fetcher, HealthPolicy, KindOptions, ReleaseChoice, ReleaseSpec,
+    SourceSpec, Verdict, assess,
 };
 use modelbrief_store::{NewPull, PullResult, PullStatus, Store};
 use serde::Serialize;
@@ -71,12 +72,13 @@ impl Ingest<'_> {
             },
         };
         let fetched = self.fetch(spec, &cond).await;
+        let release = fetched.as_ref().ok().and_then(|f| f.2.clone());
         pull.result = match fetched {
             Err(error) => {
                 pull.http_status = error.1;
                 PullResult::Failed { error: error.0 }
             }
-            Ok((Fetched::NotModified { status }, _)) => {
+            Ok((Fetched::NotModified { status }, _, _)) => {
                 pull.http_status = Some(status);
                 match &previous {
                     Some(p) => {
@@ -101,6 +103,7 @@ impl Ingest<'_> {
                     last_modified,
                 },
                 categories,
+                _,
             )) => {
                 pull.http_status = status;
                 pull.bytes = Some((body.len() + categories.as_ref().map_or(0, Vec::len)) as i64);
@@ -119,13 +122,18 @@ impl Ingest<'_> {
                         last_modified,
                     },
                     _ => {
+                        // Scores of another release are not comparable: a new baseline.
+                        let comparable = previous
+                            .as_ref()
+                            .filter(|p| p.release == release)
+                            .map(|p| p.id);
                         self.judge(
                             spec,
                             body,
                             categories,
-                            previous.as_ref().map(|p| p.id),
-                            etag,
-                            last_modified,
+                            comparable,
+                            (etag, last_modified),
+                            release.clone(),
                             &mut pull.notices,
                         )
                         .await?
@@ -165,18 +173,25 @@ impl Ingest<'_> {
         })
     }
 
-    /// Fetches the source (and, for LiveBench, its categories file).
+    /// Fetches the source (and, for LiveBench, its categories file), and the release it is
+    /// of, for sources with releases.
     async fn fetch(
         &self,
         spec: &SourceSpec,
         cond: &Conditional,
-    ) -> Result<(Fetched, Option<Vec<u8>>), (String, Option<u16>)> {
+    ) -> Result<(Fetched, Option<Vec<u8>>, Option<String>), (String, Option<u16>)> {
         let err =
             |e: modelbrief_ingester::FetchError| (format!("{:#}", anyhow::Error::from(e)), None);
-        let mut main = self.fetcher.fetch(&spec.url, cond).await.map_err(|e| {
-            let status = e.http_status();
-            (err(e).0, status)
-        })?;
+        let (mut main, categories_url, release) = match &spec.release {
+            None => {
+                let main = self.fetcher.fetch(&spec.url, cond).await.map_err(|e| {
+                    let status = e.http_status();
+                    (err(e).0, status)
+                })?;
+                (main, spec.categories_url.clone(), None)
+            }
+            Some(r) => self.fetch_release(r, cond).await?,
+        };
         if spec.kind == SourceKind::Openrouter
             && let Fetched::Body { body, status, .. } = &mut main
         {
@@ -186,7 +201,7 @@ impl Ingest<'_> {
                 .await
                 .map_err(|e| (e, *status))?;
         }
-        let categories = match &spec.categories_url {
+        let categories = match &categories_url {
             Some(url) if matches!(main, Fetched::Body { .. }) => {
                 match self
                     .fetcher
@@ -200,7 +215,68 @@ impl Ingest<'_> {
             }
             _ => None,
         };
-        Ok((main, categories))
+        Ok((main, categories, release))
+    }
+
+    /// The newest release whose data file answers: from the listing (`release = "auto"`),
+    /// trying up to three, newest first, past any that answer 404; or the pinned one.
+    async fn fetch_release(
+        &self,
+        spec: &ReleaseSpec,
+        cond: &Conditional,
+    ) -> Result<(Fetched, Option<url::Url>, Option<String>), (String, Option<u16>)> {
+        const TRIES: usize = 3;
+        let err = |e: modelbrief_ingester::FetchError| {
+            let status = e.http_status();
+            (format!("{:#}", anyhow::Error::from(e)), status)
+        };
+        let candidates = match &spec.choice {
+            ReleaseChoice::Pinned(r) => vec![r.clone()],
+            ReleaseChoice::Auto { listing } => {
+                let body = match self
+                    .fetcher
+                    .fetch(listing, &Conditional::default())
+                    .await
+                    .map_err(err)?
+                {
+                    Fetched::Body { body, .. } => body,
+                    Fetched::NotModified { .. } => Vec::new(),
+                };
+                let text = String::from_utf8_lossy(&body);
+                let mut all = modelbrief_ingester::adapters::livebench::releases(&text);
+                if all.is_empty() {
+                    return Err((
+                        format!(
+                            "{listing}: names no releases (expected RELEASES = [\"YYYY-MM-DD\", …])"
+                        ),
+                        None,
+                    ));
+                }
+                all.reverse();
+                all.truncate(TRIES);
+                all
+            }
+        };
+        let mut missing = Vec::new();
+        for release in candidates {
+            let (url, categories) = spec.urls(&release).map_err(|e| (e, None))?;
+            match self.fetcher.fetch(&url, cond).await {
+                Ok(f) => {
+                    if !missing.is_empty() {
+                        tracing::warn!(release = %release, missing = ?missing, "newer releases are listed but not published yet");
+                    }
+                    return Ok((f, categories, Some(release)));
+                }
+                Err(e) if e.http_status() == Some(404) => {
+                    missing.push(format!("{release} ({url}: 404)"))
+                }
+                Err(e) => return Err(err(e)),
+            }
+        }
+        Err((
+            format!("no listed release answered: {}", missing.join(", ")),
+            Some(404),
+        ))
     }
 
     /// A paged list (OpenRouter's `links.next`, `total_count`): follows the pages on the same
@@ -260,8 +336,8 @@ impl Ingest<'_> {
         body: Vec<u8>,
         categories: Option<Vec<u8>>,
         previous: Option<i64>,
-        etag: Option<String>,
-        last_modified: Option<String>,
+        (etag, last_modified): (Option<String>, Option<String>),
+        release: Option<String>,
         notices: &mut Vec<modelbrief_domain::PullNotice>,
     ) -> anyhow::Result<PullResult> {
         let kind = spec.kind;
@@ -312,6 +388,7 @@ impl Ingest<'_> {
                     skipped: parsed.skipped,
                     etag,
                     last_modified,
+                    release,
                 })
             }
         }

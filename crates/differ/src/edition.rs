@@ -187,6 +187,11 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub source: Option<String>,
     pub text: String,
+    /// What changed, for notices about one value changing (`release_changed`: the releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 /// What kind of price or context change: news, or a value put back into place.
@@ -225,6 +230,7 @@ pub enum NoticeKind {
     SourceHealth,
     ModelReturned,
     RowsReappeared,
+    ReleaseChanged,
 }
 
 impl NoticeKind {
@@ -237,6 +243,7 @@ impl NoticeKind {
             NoticeKind::SourceHealth => "source_health",
             NoticeKind::ModelReturned => "model_returned",
             NoticeKind::RowsReappeared => "rows_reappeared",
+            NoticeKind::ReleaseChanged => "release_changed",
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub id: i64,
     pub taken_at: Timestamp,
     pub observations: Vec<Observation>,
+    /// The release of the source's data (LiveBench): scores of two releases are not comparable.
+    pub release: Option<String>,
 }
 
 impl Snapshot {
@@ -48,6 +50,8 @@ impl Snapshot {
 pub struct SnapshotModels {
     pub id: i64,
     pub names: std::collections::BTreeMap<ModelId, String>,
+    /// As [`Snapshot::release`].
+    pub release: Option<String>,
 }
 
 /// One pull in a source's history, oldest first.
@@ -78,6 +82,15 @@ pub struct SourceInput {
     /// Content unchanged for longer than this (seconds) makes the source stale: it may be
     /// frozen upstream. `None`: never.
     pub max_unchanged_secs: Option<i64>,
+}
+
+impl SourceInput {
+    /// `(from, to)` when the current snapshot belongs to another release than the baseline.
+    pub fn release_change(&self) -> Option<(&str, &str)> {
+        let from = self.baseline.as_ref()?.release.as_deref()?;
+        let to = self.current.as_ref()?.release.as_deref()?;
+        (from != to).then_some((from, to))
+    }
 }
 
 /// The edition's time window: `(from, to]`.
@@ -158,6 +171,8 @@ pub fn compute(
     for s in &health {
         if s.status != SourceStatus::Ok {
             notices.push(Notice {
+                from: None,
+                to: None,
                 kind: NoticeKind::SourceHealth,
                 source: Some(s.name.clone()),
                 text: match (&s.status, &s.last_success) {
@@ -191,6 +206,8 @@ pub fn compute(
     }
     for r in returned {
         notices.push(Notice {
+            from: None,
+            to: None,
             kind: NoticeKind::ModelReturned,
             source: None,
             text: format!("{r} is listed again after an absence"),

@@ -136,13 +136,26 @@ pub(crate) fn new_models(
     }
     for (source, names) in held {
         notices.push(crate::Notice {
+            from: None,
+            to: None,
             kind: crate::NoticeKind::RowsReappeared,
             source: Some(source.to_owned()),
-            text: format!(
-                "{} models appeared on {source} with its change of row set; they are not reported as new because most are older models returning: {}",
-                names.len(),
-                names.join(", ")
-            ),
+            text: if sources
+                .iter()
+                .any(|s| s.name == source && s.release_change().is_some())
+            {
+                format!(
+                    "{} models are in {source}'s new release and not in its previous one; they are not reported as new from it: {}",
+                    names.len(),
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    "{} models appeared on {source} with its change of row set; they are not reported as new because most are older models returning: {}",
+                    names.len(),
+                    names.join(", ")
+                )
+            },
         });
     }
     (out, returned)
@@ -191,6 +204,8 @@ pub(crate) fn removed_models(
             match previous {
                 // The same snapshot (the binary shares one `Arc` per stored snapshot).
                 Some((prev, _)) if std::ptr::eq(prev, snap) => {}
+                // A new release is a new baseline: what it leaves out was not removed.
+                Some((prev, _)) if prev.release != snap.release => absent.clear(),
                 Some((prev, prev_at)) => {
                     for id in prev.names.keys() {
                         if !snap.names.contains_key(id) {

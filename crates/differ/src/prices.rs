@@ -337,6 +337,8 @@ fn alias_notices(
                     continue;
                 }
                 notices.push(Notice {
+                    from: None,
+                    to: None,
                     kind: NoticeKind::AliasRepointed,
                     source: Some(s.name.clone()),
                     text: format!(

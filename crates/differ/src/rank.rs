@@ -70,6 +70,8 @@ pub(crate) fn suppressions(
                     && out.insert((s.name.clone(), Held::Benchmark(benchmark.clone())))
                 {
                     notices.push(Notice {
+                        from: None,
+                        to: None,
                         kind: NoticeKind::MethodologyChange,
                         source: Some(s.name.clone()),
                         text: format!(
@@ -81,12 +83,27 @@ pub(crate) fn suppressions(
                 }
             }
         }
+        if let Some((from, to)) = s.release_change() {
+            out.insert((s.name.clone(), Held::All));
+            notices.push(Notice {
+                from: Some(from.to_owned()),
+                to: Some(to.to_owned()),
+                kind: NoticeKind::ReleaseChanged,
+                source: Some(s.name.clone()),
+                text: format!(
+                    "{} moved to a new release ({from} → {to}); scores of different releases are not comparable, so its rank moves, new entries and removals are not reported this week",
+                    s.name
+                ),
+            });
+        }
         if s.kind == SourceKind::Lmarena
             && let (Some(b), Some(c)) = (&s.baseline, &s.current)
             && has_ties(&b.observations) != has_ties(&c.observations)
         {
             out.insert((s.name.clone(), Held::All));
             notices.push(Notice {
+                from: None,
+                to: None,
                 kind: NoticeKind::RankSemanticsChange,
                 source: Some(s.name.clone()),
                 text: format!(

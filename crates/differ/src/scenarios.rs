@@ -60,6 +60,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
                 id: i as i64 + 1,
                 taken_at: day(*d),
                 observations: obs.clone(),
+                release: None,
             };
             (day(*d), Arc::new(snap))
         })
@@ -88,6 +89,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
                         .iter()
                         .map(|o| (o.model.clone(), o.name.clone()))
                         .collect(),
+                    release: s.release.clone(),
                 })),
                 notices: Vec::new(),
                 error: None,

@@ -177,6 +177,7 @@ mod tests {
                     skipped: Vec::new(),
                     etag: None,
                     last_modified: None,
+                    release: None,
                 },
             })
             .await

@@ -49,6 +49,8 @@ pub enum PullResult {
         skipped: Vec<RowError>,
         etag: Option<String>,
         last_modified: Option<String>,
+        /// The release of the source's data (LiveBench), when it has releases.
+        release: Option<String>,
     },
     /// Same content as the given snapshot (304, or the same hash).
     Unchanged {
@@ -91,6 +93,8 @@ pub struct SnapshotRef {
     /// When the last healthy pull confirmed it.
     pub confirmed_at: Timestamp,
     pub rows: i64,
+    /// The release of the source's data it belongs to, for sources with releases.
+    pub release: Option<String>,
 }
 
 /// A stored pull, for `status` and for tests.
@@ -156,7 +160,7 @@ impl Store {
     ) -> Result<Option<SnapshotRef>, StoreError> {
         let at = at.map_or_else(|| "9999".to_owned(), Timestamp::to_db);
         let row = sqlx::query(
-            "SELECT s.id, s.source, s.content_hash, s.taken_at, p.started_at, s.rows
+            "SELECT s.id, s.source, s.content_hash, s.taken_at, p.started_at, s.rows, s.release
              FROM pulls p JOIN snapshots s ON s.id = p.snapshot_id
              WHERE p.source = ?1 AND p.started_at <= ?2
              ORDER BY p.started_at DESC, p.id DESC LIMIT 1",
@@ -173,6 +177,7 @@ impl Store {
             taken_at: ts(r.get(3)),
             confirmed_at: ts(r.get(4)),
             rows: r.get(5),
+            release: r.get(6),
         }))
     }
 
@@ -235,16 +240,18 @@ impl Store {
                 skipped,
                 etag,
                 last_modified,
+                release,
             } => {
                 let snapshot_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO snapshots (source, content_hash, taken_at, rows, skipped)
-                     VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    "INSERT INTO snapshots (source, content_hash, taken_at, rows, skipped, release)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                 )
                 .bind(pull.source.as_str())
                 .bind(pull.content_hash.as_deref().unwrap_or_default())
                 .bind(&started)
                 .bind(observations.len() as i64)
                 .bind(skipped.len() as i64)
+                .bind(release)
                 .fetch_one(&mut *tx)
                 .await
                 .what("insert snapshot")?;
@@ -472,6 +479,15 @@ impl Store {
     }
 
     /// When the snapshot was taken.
+    /// The release a snapshot belongs to (`None` for sources without releases).
+    pub async fn snapshot_release(&self, snapshot_id: i64) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT release FROM snapshots WHERE id = ?1")
+            .bind(snapshot_id)
+            .fetch_one(&self.pool)
+            .await
+            .what("read snapshot release")
+    }
+
     pub async fn snapshot_taken_at(&self, snapshot_id: i64) -> Result<Timestamp, StoreError> {
         let t: String = sqlx::query_scalar("SELECT taken_at FROM snapshots WHERE id = ?1")
             .bind(snapshot_id)

@@ -16,6 +16,34 @@ pub fn category_benchmark(category: &str) -> String {
     format!("livebench:{category}")
 }
 
+/// The release dates a listing names, oldest first: the quoted `YYYY-MM-DD` strings of the
+/// first `RELEASES = [...]` (the site's `constants.js`) or `LIVE_BENCH_RELEASES = {...}` (the
+/// evaluation repository's `common.py`). Only the list of dates is read.
+pub fn releases(text: &str) -> Vec<String> {
+    let Some(start) = text.find("RELEASES") else {
+        return Vec::new();
+    };
+    let rest = &text[start..];
+    let Some(open) = rest.find(['[', '{', '(']) else {
+        return Vec::new();
+    };
+    let close = match rest.as_bytes()[open] {
+        b'[' => ']',
+        b'{' => '}',
+        _ => ')',
+    };
+    let list = &rest[open + 1..];
+    let list = &list[..list.find(close).unwrap_or(list.len())];
+    let mut out: Vec<String> = list
+        .split(['"', '\''])
+        .filter(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() && s.len() == 10)
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub fn parse(body: &[u8], categories: Option<&[u8]>) -> Result<ParsedPull, ParseError> {
     let categories: BTreeMap<String, Vec<String>> = match categories {
         Some(raw) => serde_json::from_str(text(raw, "JSON")?).map_err(|e| json_error(&e))?,
@@ -188,5 +216,14 @@ mod tests {
         let p = parse(b"model,olympiad\na,1\nb,lots\n", None).unwrap();
         assert_eq!(p.observations.len(), 1);
         assert_eq!(p.skipped[0].at, "line 3 (b)");
+    }
+
+    #[test]
+    fn the_release_list_is_read_from_the_site_constants_or_the_evaluation_repository() {
+        let site = "export const X = 1;\nexport const RELEASES = [\n  \"2024-06-24\",\n  \"2026-01-08\", \"2026-06-25\",\n];\nconst other = [\"2099-01-01\"];\n";
+        assert_eq!(releases(site), ["2024-06-24", "2026-01-08", "2026-06-25"]);
+        let py = "LIVE_BENCH_RELEASES = {'2024-07-26', \"2026-06-25\", \"2026-01-08\"}\nDATES = ['2099-01-01']\n";
+        assert_eq!(releases(py), ["2024-07-26", "2026-01-08", "2026-06-25"]);
+        assert!(releases("nothing here").is_empty());
     }
 }
