@@ -52,6 +52,10 @@ enum Command {
         /// Accept a mass price change that quarantine would hold back (after checking it).
         #[arg(long)]
         accept_mass_change: bool,
+        /// Accept this source's next pull whatever it lost or moved against the last healthy
+        /// one (after checking it upstream); later pulls are judged against it (repeatable).
+        #[arg(long = "accept", value_name = "SOURCE")]
+        accept: Vec<String>,
     },
     /// Compute the edition for a week and print or write it; sends nothing.
     Brief {
@@ -467,7 +471,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sources,
             format,
             accept_mass_change,
+            accept,
         } => {
+            for name in &accept {
+                if !loaded.sources.iter().any(|s| s.name.as_str() == name) {
+                    let known: Vec<_> = loaded.sources.iter().map(|s| s.name.as_str()).collect();
+                    return Err(ConfigError(format!(
+                        "--accept {name}: no enabled source of that name in {} (known: {})",
+                        cli.config.display(),
+                        known.join(", ")
+                    ))
+                    .into());
+                }
+            }
             let selected: Vec<_> = if sources.is_empty() {
                 loaded.sources.iter().collect()
             } else {
@@ -503,6 +519,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 policy: loaded.config.quarantine.clone(),
                 now: clock.anchor(),
                 accept_mass_change,
+                accept,
             };
             let started = std::time::Instant::now();
             let reports = job.run(&selected).await?;

@@ -258,3 +258,92 @@ async fn losing_half_the_rows_is_quarantined_not_reported_as_removals() {
     );
     pull_with_fault(&s, "quarantined", "lost 172 of 343 rows").await;
 }
+
+#[tokio::test]
+async fn a_case_only_rename_of_every_id_is_not_a_row_loss_and_changes_no_model() {
+    let s = scene(None).await;
+    let mut doc: serde_json::Value = serde_json::from_slice(&fixture(GOOD)).unwrap();
+    for row in doc["data"].as_array_mut().unwrap() {
+        let id = row["id"].as_str().unwrap().to_uppercase();
+        row["id"] = serde_json::Value::String(id);
+    }
+    s.server.set(
+        "/victim.json",
+        Reply::Body(serde_json::to_vec(&doc).unwrap()),
+    );
+    let (code, reports) = s.app.ingest("2026-07-07T02:00:00Z").await;
+    assert_eq!(code, 0, "{reports:?}");
+    assert_eq!(report(&reports, "victim")["status"], "changed");
+    let brief: serde_json::Value = serde_json::from_str(
+        &s.app
+            .stdout(
+                "2026-07-07T03:00:00Z",
+                &["brief", "--week", "2026-W28", "--format", "json"],
+            )
+            .await,
+    )
+    .unwrap();
+    for list in [
+        "new_models",
+        "removed_models",
+        "price_changes",
+        "rank_shifts",
+    ] {
+        assert_eq!(
+            brief[list],
+            serde_json::json!([]),
+            "a re-casing is no {list}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_operator_accepts_a_held_pull_once_and_the_next_is_judged_against_it() {
+    let s = scene(None).await;
+    let mut doc: serde_json::Value = serde_json::from_slice(&fixture(GOOD)).unwrap();
+    let data = doc["data"].as_array_mut().unwrap();
+    let keep = data.len() / 2;
+    data.truncate(keep);
+    let half = serde_json::to_vec(&doc).unwrap();
+    s.server.set("/victim.json", Reply::Body(half.clone()));
+    let (code, reports) = s.app.ingest("2026-07-07T02:00:00Z").await;
+    assert_eq!(code, 1);
+    assert_eq!(report(&reports, "victim")["status"], "quarantined");
+
+    let out = s
+        .app
+        .run(
+            "2026-07-07T03:00:00Z",
+            &["ingest", "--format", "json", "--accept", "victim"],
+        )
+        .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reports: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report(&reports, "victim")["status"],
+        "changed",
+        "{reports:?}"
+    );
+    assert_eq!(report(&reports, "victim")["rows"], keep as i64);
+
+    // The next pull, with no flag, is judged against the accepted one: the same half is fine.
+    s.server.set("/victim.json", Reply::Body(half));
+    let (code, reports) = s.app.ingest("2026-07-07T04:00:00Z").await;
+    assert_eq!(code, 0, "{reports:?}");
+    assert_eq!(report(&reports, "victim")["status"], "unchanged");
+
+    let out = s
+        .app
+        .run("2026-07-07T05:00:00Z", &["ingest", "--accept", "nosuch"])
+        .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown source is a usage error"
+    );
+}

@@ -108,6 +108,7 @@ pub async fn run_due(
             policy: loaded.config.quarantine.clone(),
             now,
             accept_mass_change: false,
+            accept: Vec::new(),
         };
         let reports = job.run(&due).await?;
         pass.ingested = reports.len();

@@ -139,6 +139,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
             policy: loaded.config.quarantine.clone(),
             now: at,
             accept_mass_change: false,
+            accept: Vec::new(),
         };
         let sources: Vec<_> = loaded.sources.iter().collect();
         for r in job.run(&sources).await? {

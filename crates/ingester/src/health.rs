@@ -86,14 +86,16 @@ pub fn assess(
             notices: Vec::new(),
         };
     };
-    let now: HashMap<&str, &Observation> = current
+    // Rows are matched case-blind, as identity folds case: a source that re-cases its ids
+    // lost nothing.
+    let now: HashMap<String, &Observation> = current
         .observations
         .iter()
-        .map(|o| (o.source_model.as_str(), o))
+        .map(|o| (o.source_model.to_lowercase(), o))
         .collect();
     let lost = previous
         .iter()
-        .filter(|o| !now.contains_key(o.source_model.as_str()))
+        .filter(|o| !now.contains_key(&o.source_model.to_lowercase()))
         .count();
     if !previous.is_empty() {
         let loss = lost as f64 / previous.len() as f64;
@@ -111,7 +113,7 @@ pub fn assess(
     let pairs: Vec<(&Observation, &Observation)> = previous
         .iter()
         .filter(|o| !o.is_alias)
-        .filter_map(|o| now.get(o.source_model.as_str()).map(|n| (o, *n)))
+        .filter_map(|o| now.get(&o.source_model.to_lowercase()).map(|n| (o, *n)))
         .collect();
 
     let priced: Vec<_> = pairs
