@@ -85,7 +85,7 @@ fn compare_shows_categories_prices_and_a_verdict_for_models_named_any_way() {
         String::from_utf8(compare(dir.path(), &["claude-sonnet-5", "claude-opus-4-8"]).stdout)
             .unwrap();
     assert!(
-        text.contains("speed / latency") && text.contains("N/A"),
+        text.contains("speed") && text.contains("latency (TTFT)") && text.contains("N/A"),
         "{text}"
     );
     let html = String::from_utf8(

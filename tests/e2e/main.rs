@@ -10,6 +10,7 @@ mod compare;
 mod config_errors;
 mod daemon;
 mod demo;
+mod html_table;
 mod ingest;
 mod ingest_faults;
 mod paging;

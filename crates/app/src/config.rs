@@ -509,16 +509,19 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `[sources.html]`: how to read an HTML table (documented in docs/configuration.md).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlConfig {
     pub rows: String,
     pub model: String,
+    /// The cell naming the model's maker (optional).
+    pub provider: Option<String>,
     #[serde(default)]
     pub metrics: Vec<HtmlMetricConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlMetricConfig {
     pub name: String,
@@ -528,6 +531,9 @@ pub struct HtmlMetricConfig {
     pub kind: MetricKind,
     pub category: Option<String>,
     pub unit: Option<String>,
+    /// Must agree with the kind: true for score, speed and context; false for prices and
+    /// latency.
+    pub higher_is_better: Option<bool>,
 }
 
 /// A loaded, validated configuration and where it came from.
@@ -948,23 +954,57 @@ fn release_spec(s: &SourceConfig, release: &str, base: &Path) -> Result<ReleaseS
 fn html_spec(html: &HtmlConfig) -> Result<HtmlTableSpec, String> {
     let sel =
         |what: &str, css: &str| modelbrief_ingester::selector(what, css).map_err(|e| e.to_string());
+    let mut names = HashSet::new();
+    let mut metrics = Vec::new();
+    for m in &html.metrics {
+        if !names.insert(m.name.as_str()) {
+            return Err(format!("metric {:?} is named twice", m.name));
+        }
+        let units = m.kind.units();
+        if let Some(u) = &m.unit
+            && !units.is_empty()
+            && !units.contains(&u.as_str())
+        {
+            return Err(format!(
+                "metric {:?}: unit {u:?} is not a unit of kind {} (use one of: {})",
+                m.name,
+                m.kind.as_str(),
+                units.join(", ")
+            ));
+        }
+        if let Some(h) = m.higher_is_better
+            && h != m.kind.higher_is_better()
+        {
+            return Err(format!(
+                "metric {:?}: a {} is {} better; higher_is_better = {h} contradicts it",
+                m.name,
+                m.kind.as_str(),
+                if m.kind.higher_is_better() {
+                    "higher"
+                } else {
+                    "lower"
+                }
+            ));
+        }
+        metrics.push(HtmlMetric {
+            name: m.name.clone(),
+            selector: sel(&format!("metric {}", m.name), &m.selector)?,
+            attr: m.attr.clone(),
+            kind: m.kind,
+            category: m.category.clone(),
+            unit: m.unit.clone(),
+        });
+    }
     Ok(HtmlTableSpec {
         rows: sel("rows", &html.rows)?,
         model: sel("model", &html.model)?,
-        metrics: html
-            .metrics
-            .iter()
-            .map(|m| {
-                Ok(HtmlMetric {
-                    name: m.name.clone(),
-                    selector: sel(&format!("metric {}", m.name), &m.selector)?,
-                    attr: m.attr.clone(),
-                    kind: m.kind,
-                    category: m.category.clone(),
-                    unit: m.unit.clone(),
-                })
-            })
-            .collect::<Result<_, String>>()?,
+        provider: html
+            .provider
+            .as_deref()
+            .map(|p| sel("provider", p))
+            .transpose()?,
+        metrics,
+        fingerprint: serde_json::to_string(html).expect("settings serialise"),
     })
 }
 

@@ -21,6 +21,13 @@ pub struct SourceReport {
     pub status: PullStatus,
     pub rows: Option<i64>,
     pub error: Option<String>,
+    /// Single values left out because their cell did not read as its unit (`html_table`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing_values: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything an ingest run needs.
@@ -52,7 +59,11 @@ impl Ingest<'_> {
         let clock = Instant::now();
         let name = spec.name.as_str();
         let previous = self.store.latest_healthy(name, None).await?;
-        let cond = if previous.is_some() {
+        // An HTML table's stored content depends on how it is read, which a server's
+        // validators know nothing of: it is always downloaded, and its hash (which covers
+        // the settings) decides whether it changed.
+        let html = matches!(spec.options, KindOptions::HtmlTable(_));
+        let cond = if previous.is_some() && !html {
             let (etag, last_modified) = self.store.validators(&spec.name).await?;
             Conditional {
                 etag,
@@ -73,6 +84,7 @@ impl Ingest<'_> {
                 error: String::new(),
             },
         };
+        let mut missing = 0;
         let fetched = self.fetch(spec, &cond).await;
         let release = fetched.as_ref().ok().and_then(|f| f.2.clone());
         pull.result = match fetched {
@@ -114,6 +126,10 @@ impl Ingest<'_> {
                 if let Some(c) = &categories {
                     hasher.update(c);
                 }
+                // How a table is read is part of what was stored: a fixed selector re-parses.
+                if let KindOptions::HtmlTable(h) = &spec.options {
+                    hasher.update(h.fingerprint.as_bytes());
+                }
                 let hash = hex::encode(hasher.finalize());
                 pull.content_hash = Some(hash.clone());
                 match &previous {
@@ -137,6 +153,7 @@ impl Ingest<'_> {
                             (etag, last_modified),
                             release.clone(),
                             &mut pull.notices,
+                            &mut missing,
                         )
                         .await?
                     }
@@ -172,6 +189,7 @@ impl Ingest<'_> {
             status,
             rows,
             error,
+            missing_values: missing,
         })
     }
 
@@ -341,6 +359,7 @@ impl Ingest<'_> {
         (etag, last_modified): (Option<String>, Option<String>),
         release: Option<String>,
         notices: &mut Vec<modelbrief_domain::PullNotice>,
+        missing: &mut usize,
     ) -> anyhow::Result<PullResult> {
         let kind = spec.kind;
         let options = match &spec.options {
@@ -390,6 +409,10 @@ impl Ingest<'_> {
                 for skip in &parsed.skipped {
                     tracing::warn!(at = %skip.at, reason = %skip.reason, "row skipped");
                 }
+                for miss in &parsed.missing {
+                    tracing::warn!(at = %miss.at, reason = %miss.reason, "value left out");
+                }
+                *missing = parsed.missing.len();
                 *notices = n;
                 Ok(PullResult::Changed {
                     observations: parsed.observations,

@@ -28,8 +28,41 @@ pub struct Profile {
     pub price_basis: Option<String>,
     pub context: Option<u64>,
     pub reasoning: Option<bool>,
-    /// Speed or latency where a source publishes one (none of the bundled sources does).
-    pub speed: Option<String>,
+    /// Output speed and time to first token, where a source measures them; `None` otherwise.
+    pub speed: Option<Speed>,
+}
+
+/// Measured speed of one model, from one source's current snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Speed {
+    pub tokens_per_s: Option<f64>,
+    pub ttft_s: Option<f64>,
+    pub source: String,
+    /// When that snapshot was taken.
+    pub as_of: modelbrief_domain::Timestamp,
+}
+
+/// The speed of `key`: from the first source (by name) that measures it, the base model's row
+/// before a variant's, never mixed across sources.
+fn speed(sources: &[SourceInput], key: &ModelKey) -> Option<Speed> {
+    let mut by_name: Vec<&SourceInput> = sources.iter().collect();
+    by_name.sort_by(|a, b| a.name.cmp(&b.name));
+    by_name.into_iter().find_map(|s| {
+        let snap = s.current.as_ref()?;
+        let mut rows: Vec<&modelbrief_domain::Observation> = snap
+            .observations
+            .iter()
+            .filter(|o| &o.model.key == key && (o.tokens_per_s.is_some() || o.ttft_s.is_some()))
+            .collect();
+        rows.sort_by_key(|o| (o.model.variant.is_some(), o.source_model.clone()));
+        let o = rows.first()?;
+        Some(Speed {
+            tokens_per_s: o.tokens_per_s,
+            ttft_s: o.ttft_s,
+            source: s.name.clone(),
+            as_of: snap.taken_at,
+        })
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +134,7 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
         price_basis: facts.price_basis(),
         context: facts.context,
         reasoning: facts.reasoning,
-        speed: None,
+        speed: speed(sources, key),
     }
 }
 

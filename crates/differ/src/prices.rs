@@ -29,7 +29,7 @@ pub(crate) fn catalogue<'a>(
 ) -> Catalogue<'a> {
     let mut out: Catalogue<'a> = BTreeMap::new();
     for (source, kind, obs) in snaps {
-        if !kind.is_catalogue() {
+        if !kind.may_list_prices() {
             continue;
         }
         for o in obs.iter().filter(|o| !o.is_alias) {

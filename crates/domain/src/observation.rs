@@ -112,6 +112,12 @@ pub struct Observation {
     /// Source-specific facts worth keeping (votes, licence, run cost, edit format).
     #[serde(default, skip_serializing_if = "Extras::is_empty")]
     pub extras: Extras,
+    /// Output speed in tokens per second, where a source measures it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_s: Option<f64>,
+    /// Time to first token in seconds, where a source measures it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_s: Option<f64>,
 }
 
 /// Source-specific facts of one row, in key order. A sorted list rather than a `BTreeMap`: most
@@ -205,6 +211,8 @@ impl Observation {
             rank: None,
             scores: Vec::new(),
             extras: Extras::default(),
+            tokens_per_s: None,
+            ttft_s: None,
         }
     }
 
@@ -234,6 +242,9 @@ pub struct ParsedPull {
     pub skipped: Vec<RowError>,
     /// Rows deliberately left out (non-chat modes, documentation entries): not errors.
     pub ignored: usize,
+    /// Single values that could not be read (a `—` in a table cell): the row stays without
+    /// them. Counted and reported, never a reason to drop the row.
+    pub missing: Vec<RowError>,
 }
 
 impl ParsedPull {

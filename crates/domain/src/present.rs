@@ -104,6 +104,28 @@ pub fn pct(p: Option<f64>) -> String {
     }
 }
 
+/// Output speed: `182 tok/s`, `38.5 tok/s` (three significant digits, at most one decimal).
+pub fn speed(tokens_per_s: f64) -> String {
+    let v = if tokens_per_s >= 100.0 {
+        format!("{:.0}", tokens_per_s.round())
+    } else {
+        score(tokens_per_s)
+    };
+    format!("{v} tok/s")
+}
+
+/// A latency in seconds: `0.42 s`, `1.3 s`, `12 s` (two decimals below one second).
+pub fn seconds(s: f64) -> String {
+    // Halves round away from zero, as every other number here does.
+    if s < 1.0 {
+        format!("{:.2} s", (s * 100.0).round() / 100.0)
+    } else if s < 10.0 {
+        format!("{:.1} s", round1(s))
+    } else {
+        format!("{:.0} s", s.round())
+    }
+}
+
 /// A calendar date: `2026-07-06`.
 pub fn date(t: Timestamp) -> String {
     t.datetime().format("%Y-%m-%d").to_string()
@@ -160,5 +182,14 @@ mod tests {
         assert_eq!(score_fixed(60.0), "60.0");
         assert_eq!(diff(59.392, 67.446), "-8.0");
         assert_eq!(signed(2.0), "+2.0");
+    }
+
+    #[test]
+    fn speeds_and_latencies_read_like_the_tables_they_come_from() {
+        assert_eq!(speed(182.4), "182 tok/s");
+        assert_eq!(speed(38.46), "38.5 tok/s");
+        assert_eq!(seconds(0.42), "0.42 s");
+        assert_eq!(seconds(1.25), "1.3 s");
+        assert_eq!(seconds(12.4), "12 s");
     }
 }

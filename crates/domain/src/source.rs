@@ -78,6 +78,12 @@ impl SourceKind {
         matches!(self, SourceKind::Openrouter | SourceKind::Litellm)
     }
 
+    /// Whether its rows may carry prices that count as listings: the catalogues, and HTML
+    /// tables (whose configuration may name price columns).
+    pub fn may_list_prices(self) -> bool {
+        self.is_catalogue() || self == SourceKind::HtmlTable
+    }
+
     /// How long content may stay byte-for-byte the same before the source counts as stale
     /// (frozen upstream): price catalogues change weekly, leaderboards monthly.
     pub fn default_max_unchanged(self) -> std::time::Duration {

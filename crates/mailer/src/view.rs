@@ -257,10 +257,30 @@ impl CardView {
             String::new(),
         ));
         if speed {
+            let measured =
+                |p: &modelbrief_differ::compare::Profile,
+                 value: fn(&modelbrief_differ::compare::Speed) -> Option<String>| {
+                    p.speed
+                        .as_ref()
+                        .and_then(|s| {
+                            Some(format!("{} ({}, {})", value(s)?, s.source, date(s.as_of)))
+                        })
+                        .unwrap_or_else(|| NA.into())
+                };
+            let tps: fn(&modelbrief_differ::compare::Speed) -> Option<String> =
+                |s| s.tokens_per_s.map(modelbrief_domain::present::speed);
+            let ttft: fn(&modelbrief_differ::compare::Speed) -> Option<String> =
+                |s| s.ttft_s.map(modelbrief_domain::present::seconds);
             rows.push((
-                "speed / latency".into(),
-                c.a.speed.clone().unwrap_or_else(|| NA.into()),
-                c.b.speed.clone().unwrap_or_else(|| NA.into()),
+                "speed".into(),
+                measured(&c.a, tps),
+                measured(&c.b, tps),
+                String::new(),
+            ));
+            rows.push((
+                "latency (TTFT)".into(),
+                measured(&c.a, ttft),
+                measured(&c.b, ttft),
                 String::new(),
             ));
         }
