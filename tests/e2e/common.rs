@@ -75,7 +75,17 @@ impl FixtureServer {
         let shared = state.clone();
         let app = axum::Router::new().fallback(move |req: Request<Body>| {
             let state = shared.clone();
-            async move { answer(state, req.uri().path().to_owned(), req.headers().clone()).await }
+            // A route set with its query (`/rows?offset=100`) answers that query only; others
+            // answer their path whatever the query.
+            let path = {
+                let with_query = req.uri().path_and_query().map(|p| p.as_str().to_owned());
+                let s = state.lock().unwrap();
+                match with_query {
+                    Some(q) if s.routes.contains_key(&q) => q,
+                    _ => req.uri().path().to_owned(),
+                }
+            };
+            async move { answer(state, path, req.headers().clone()).await }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -2,6 +2,7 @@
 //! loopback serving the recorded fixtures, one process per command.
 
 mod archive;
+mod arena;
 mod brief;
 mod brief_2025;
 mod brief_render;
@@ -10,9 +11,11 @@ mod compare;
 mod config_errors;
 mod daemon;
 mod demo;
+mod epoch;
 mod html_table;
 mod ingest;
 mod ingest_faults;
+mod models_dev;
 mod paging;
 mod releases;
 mod send;

@@ -65,7 +65,7 @@ impl Snapshots<'_> {
                 .entry(modelbrief_domain::ModelId { key, variant })
                 .or_insert(name);
         }
-        let release = self.store.snapshot_release(id).await?;
+        let (release, _) = self.store.snapshot_dates(id).await?;
         let m = Arc::new(SnapshotModels { id, names, release });
         self.models.insert(id, m.clone());
         Ok(m)
@@ -79,11 +79,13 @@ impl Snapshots<'_> {
             Some(t) => t,
             None => self.store.snapshot_taken_at(id).await?,
         };
+        let (release, data_date) = self.store.snapshot_dates(id).await?;
         let snap = Arc::new(Snapshot {
             id,
             taken_at,
             observations: self.store.snapshot_observations(id).await?,
-            release: self.store.snapshot_release(id).await?,
+            release,
+            data_date,
         });
         self.cache.insert(id, snap.clone());
         Ok(snap)

@@ -62,6 +62,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
                 taken_at: r.taken_at,
                 observations: store.snapshot_observations(r.id).await?,
                 release: r.release,
+                data_date: r.data_date,
             })),
             None => None,
         };

@@ -497,6 +497,8 @@ pub struct SourceConfig {
     pub releases_url: Option<String>,
     /// `html_table`: the selectors.
     pub html: Option<HtmlConfig>,
+    /// `arena_dataset`: the categories whose leaderboards to track (default `["overall"]`).
+    pub categories: Option<Vec<String>>,
     /// Overrides `[schedule] ingest` for this source.
     pub schedule: Option<CronExpr>,
     /// Content unchanged for longer than this makes the source stale (default: 10 days for
@@ -854,6 +856,12 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         })?;
         let options = match s.kind {
             SourceKind::Livebench => KindOptions::Livebench { categories: None },
+            SourceKind::ArenaDataset => KindOptions::ArenaDataset {
+                categories: s
+                    .categories
+                    .clone()
+                    .unwrap_or_else(|| vec!["overall".to_owned()]),
+            },
             SourceKind::HtmlTable => {
                 let html = s.html.as_ref().ok_or_else(|| {
                     ConfigError(format!("{} (source {:?}): kind html_table needs a [sources.html] table with rows, model and metrics selectors", at(i, "kind"), s.name.as_str()))
@@ -865,6 +873,12 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
             }
             _ => KindOptions::None,
         };
+        if s.categories.is_some() && s.kind != SourceKind::ArenaDataset {
+            return Err(ConfigError(format!(
+                "{} (key `categories`): only kind arena_dataset takes categories",
+                at(i, "categories")
+            )));
+        }
         if s.kind == SourceKind::Livebench && s.categories_url.is_none() {
             return Err(ConfigError(format!(
                 "{} (source {:?}): kind livebench needs categories_url",

@@ -212,14 +212,14 @@ impl Ingest<'_> {
             }
             Some(r) => self.fetch_release(r, cond).await?,
         };
-        if spec.kind == SourceKind::Openrouter
-            && let Fetched::Body { body, status, .. } = &mut main
-        {
+        if let Fetched::Body { body, status, .. } = &mut main {
             let first = std::mem::take(body);
-            *body = self
-                .follow_pages(&spec.url, first)
-                .await
-                .map_err(|e| (e, *status))?;
+            *body = match spec.kind {
+                SourceKind::Openrouter => self.follow_pages(&spec.url, first).await,
+                SourceKind::ArenaDataset => self.follow_offsets(&spec.url, first).await,
+                _ => Ok(first),
+            }
+            .map_err(|e| (e, *status))?;
         }
         let categories = match &categories_url {
             Some(url) if matches!(main, Fetched::Body { .. }) => {
@@ -348,6 +348,67 @@ impl Ingest<'_> {
         openrouter::join_pages(&pages).map_err(|e| format!("{url}: cannot join its pages: {e}"))
     }
 
+    /// The datasets-server's pages (`offset`, `length`, `num_rows_total`): fetches the rest
+    /// of the rows page by page and joins them; fewer rows than `num_rows_total` is incomplete.
+    async fn follow_offsets(&self, url: &url::Url, first: Vec<u8>) -> Result<Vec<u8>, String> {
+        const MAX_PAGES: usize = 1000;
+        type Page = (Vec<serde_json::Value>, Option<u64>, serde_json::Value);
+        let page = |body: &[u8]| -> Option<Page> {
+            let mut v: serde_json::Value = serde_json::from_slice(body).ok()?;
+            let rows = v.get_mut("rows")?.as_array_mut().map(std::mem::take)?;
+            let total = v.get("num_rows_total").and_then(serde_json::Value::as_u64);
+            Some((rows, total, v))
+        };
+        // Not a page at all, or not paged: the parser reads it as it is.
+        let Some((mut rows, Some(total), mut doc)) = page(&first) else {
+            return Ok(first);
+        };
+        let start: u64 = url
+            .query_pairs()
+            .find(|(k, _)| k == "offset")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut pages = 1;
+        while (rows.len() as u64) + start < total {
+            if pages >= MAX_PAGES {
+                return Err(format!("{url}: more than {MAX_PAGES} pages of rows"));
+            }
+            let offset = start + rows.len() as u64;
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != "offset")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let mut next = url.clone();
+            next.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair("offset", &offset.to_string());
+            let body = match self.fetcher.fetch(&next, &Conditional::default()).await {
+                Ok(Fetched::Body { body, .. }) => body,
+                Ok(Fetched::NotModified { .. }) => {
+                    return Err(format!("{next}: a page answered 304 to a plain GET"));
+                }
+                Err(e) => return Err(format!("{:#}", anyhow::Error::from(e))),
+            };
+            let (more, _, _) = page(&body)
+                .ok_or_else(|| format!("{next}: page {} is not a page of rows", pages + 1))?;
+            if more.is_empty() {
+                return Err(format!(
+                    "{url}: incomplete rows: the pages hold {} of the {total} rows its num_rows_total gives",
+                    rows.len() as u64 + start
+                ));
+            }
+            rows.extend(more);
+            pages += 1;
+        }
+        if pages == 1 {
+            return Ok(first);
+        }
+        doc["rows"] = serde_json::Value::Array(rows);
+        serde_json::to_vec(&doc).map_err(|e| e.to_string())
+    }
+
     /// Parses and judges new content.
     #[allow(clippy::too_many_arguments)]
     async fn judge(
@@ -398,7 +459,7 @@ impl Ingest<'_> {
         match assess(
             previous_obs.as_deref().filter(|_| !accepted),
             &parsed,
-            &self.policy,
+            &self.policy.for_kind(spec.kind),
             self.accept_mass_change || accepted,
         ) {
             Verdict::Quarantined { reason } => Ok(PullResult::Quarantined {
@@ -420,6 +481,7 @@ impl Ingest<'_> {
                     etag,
                     last_modified,
                     release,
+                    data_date: parsed.data_date,
                 })
             }
         }

@@ -23,6 +23,8 @@ pub struct SourceStatus {
     pub stale: bool,
     /// When the current content was first pulled, if that is longer ago than `max_unchanged`.
     pub unchanged_since: Option<String>,
+    /// The source's own date of its current data (a LiveBench release, an Arena publication).
+    pub data_date: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +104,9 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
                 .map(|t| Timestamp::from_datetime(t).to_string()),
             stale,
             unchanged_since: unchanged_since.map(|t| t.to_string()),
+            data_date: success
+                .as_ref()
+                .and_then(|s| s.data_date.clone().or_else(|| s.release.clone())),
         });
     }
     let subscribers = store.subscriber_counts().await?.into_iter().collect();

@@ -266,6 +266,9 @@ pub struct SourceHealth {
     /// Set when the source is stale because its content has not changed since then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unchanged_since: Option<Timestamp>,
+    /// The source's own date of its current data: its release (LiveBench) or publication date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<String>,
 }
 
 impl Edition {
@@ -372,6 +375,10 @@ pub(crate) fn health(
                 last_pull: last.map(|p| p.at),
                 error: last.filter(|p| !p.healthy).and_then(|p| p.error.clone()),
                 unchanged_since,
+                data_date: s
+                    .current
+                    .as_ref()
+                    .and_then(|c| c.data_date.clone().or_else(|| c.release.clone())),
             }
         })
         .collect();

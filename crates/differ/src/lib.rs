@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub observations: Vec<Observation>,
     /// The release of the source's data (LiveBench): scores of two releases are not comparable.
     pub release: Option<String>,
+    /// The source's own date of the data, where its format carries one.
+    pub data_date: Option<String>,
 }
 
 impl Snapshot {

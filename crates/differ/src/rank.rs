@@ -26,6 +26,9 @@ pub fn leaderboard_name(source: &str, benchmark: &str) -> String {
     if let Some(cat) = benchmark.strip_prefix("livebench:") {
         return format!("LiveBench {cat}");
     }
+    if let Some(cat) = benchmark.strip_prefix("lmarena_text:") {
+        return format!("LMArena {cat}");
+    }
     match benchmark {
         "livebench_overall" => "LiveBench overall".into(),
         "lmarena_text" => "LMArena text".into(),
@@ -33,6 +36,7 @@ pub fn leaderboard_name(source: &str, benchmark: &str) -> String {
         "aa_intelligence_index" => "Artificial Analysis Intelligence Index".into(),
         "aa_coding_index" => "Artificial Analysis Coding Index".into(),
         "aa_agentic_index" => "Artificial Analysis Agentic Index".into(),
+        "epoch_eci" => "Epoch Capabilities Index".into(),
         other => format!("{source} {other}"),
     }
 }
@@ -96,7 +100,7 @@ pub(crate) fn suppressions(
                 ),
             });
         }
-        if s.kind == SourceKind::Lmarena
+        if matches!(s.kind, SourceKind::Lmarena | SourceKind::ArenaDataset)
             && let (Some(b), Some(c)) = (&s.baseline, &s.current)
             && has_ties(&b.observations) != has_ties(&c.observations)
         {

@@ -61,6 +61,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
                 taken_at: day(*d),
                 observations: obs.clone(),
                 release: None,
+                data_date: None,
             };
             (day(*d), Arc::new(snap))
         })

@@ -245,6 +245,8 @@ pub struct ParsedPull {
     /// Single values that could not be read (a `—` in a table cell): the row stays without
     /// them. Counted and reported, never a reason to drop the row.
     pub missing: Vec<RowError>,
+    /// The source's own date of its data, where the format carries one (`2026-07-01`).
+    pub data_date: Option<String>,
 }
 
 impl ParsedPull {

@@ -59,6 +59,14 @@ pub enum SourceKind {
     Lmarena,
     Aider,
     HtmlTable,
+    /// The official LMArena data (Hugging Face `lmarena-ai/leaderboard-dataset`).
+    ArenaDataset,
+    /// models.dev's catalogue: one listing per provider and model.
+    ModelsDev,
+    /// Epoch AI's Capabilities Index.
+    Epoch,
+    /// Artificial Analysis's API: indices, prices, speed and latency.
+    ArtificialAnalysis,
 }
 
 impl SourceKind {
@@ -70,18 +78,26 @@ impl SourceKind {
             SourceKind::Lmarena => "lmarena",
             SourceKind::Aider => "aider",
             SourceKind::HtmlTable => "html_table",
+            SourceKind::ArenaDataset => "arena_dataset",
+            SourceKind::ModelsDev => "models_dev",
+            SourceKind::Epoch => "epoch",
+            SourceKind::ArtificialAnalysis => "artificial_analysis",
         }
     }
 
     /// Whether this kind of source lists prices (a catalogue) rather than scores.
     pub fn is_catalogue(self) -> bool {
-        matches!(self, SourceKind::Openrouter | SourceKind::Litellm)
+        matches!(
+            self,
+            SourceKind::Openrouter | SourceKind::Litellm | SourceKind::ModelsDev
+        )
     }
 
     /// Whether its rows may carry prices that count as listings: the catalogues, and HTML
     /// tables (whose configuration may name price columns).
     pub fn may_list_prices(self) -> bool {
-        self.is_catalogue() || self == SourceKind::HtmlTable
+        self.is_catalogue()
+            || matches!(self, SourceKind::HtmlTable | SourceKind::ArtificialAnalysis)
     }
 
     /// How long content may stay byte-for-byte the same before the source counts as stale

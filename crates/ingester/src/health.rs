@@ -41,6 +41,21 @@ impl Default for HealthPolicy {
     }
 }
 
+impl HealthPolicy {
+    /// The policy for one kind of source. Epoch AI recalibrates its whole index between
+    /// releases by a few percent (268 of 282 common models on 2026-04-11): any change of most
+    /// scores at once is that recalibration, so for it "moved" means changed at all.
+    pub fn for_kind(&self, kind: modelbrief_domain::SourceKind) -> HealthPolicy {
+        match kind {
+            modelbrief_domain::SourceKind::Epoch => HealthPolicy {
+                mass_score_delta: 0.0,
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
+    }
+}
+
 /// The decision on a pull.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {

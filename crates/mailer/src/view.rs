@@ -482,15 +482,21 @@ impl BriefView {
                     SourceStatus::Failing => "failing",
                 }
                 .into(),
-                detail: match (s.status, s.last_success) {
-                    _ if s.unchanged_since.is_some() => format!(
-                        "pulled {}, but unchanged since {}",
-                        s.last_success.map(date).unwrap_or_default(),
-                        s.unchanged_since.map(date).unwrap_or_default()
-                    ),
-                    (SourceStatus::Ok, Some(t)) => format!("last pulled {}", date(t)),
-                    (_, Some(t)) => format!("stale since {}", date(t)),
-                    (_, None) => "never pulled successfully".into(),
+                detail: {
+                    let detail = match (s.status, s.last_success) {
+                        _ if s.unchanged_since.is_some() => format!(
+                            "pulled {}, but unchanged since {}",
+                            s.last_success.map(date).unwrap_or_default(),
+                            s.unchanged_since.map(date).unwrap_or_default()
+                        ),
+                        (SourceStatus::Ok, Some(t)) => format!("last pulled {}", date(t)),
+                        (_, Some(t)) => format!("stale since {}", date(t)),
+                        (_, None) => "never pulled successfully".into(),
+                    };
+                    match &s.data_date {
+                        Some(d) => format!("{detail}; its data dated {d}"),
+                        None => detail,
+                    }
                 },
                 ok: s.status == SourceStatus::Ok,
             })

@@ -178,6 +178,7 @@ mod tests {
                     etag: None,
                     last_modified: None,
                     release: None,
+                    data_date: None,
                 },
             })
             .await

@@ -51,6 +51,8 @@ pub enum PullResult {
         last_modified: Option<String>,
         /// The release of the source's data (LiveBench), when it has releases.
         release: Option<String>,
+        /// The source's own date of the data, where its format carries one.
+        data_date: Option<String>,
     },
     /// Same content as the given snapshot (304, or the same hash).
     Unchanged {
@@ -95,6 +97,8 @@ pub struct SnapshotRef {
     pub rows: i64,
     /// The release of the source's data it belongs to, for sources with releases.
     pub release: Option<String>,
+    /// The source's own date of the data, where its format carries one.
+    pub data_date: Option<String>,
 }
 
 /// A stored pull, for `status` and for tests.
@@ -160,7 +164,7 @@ impl Store {
     ) -> Result<Option<SnapshotRef>, StoreError> {
         let at = at.map_or_else(|| "9999".to_owned(), Timestamp::to_db);
         let row = sqlx::query(
-            "SELECT s.id, s.source, s.content_hash, s.taken_at, p.started_at, s.rows, s.release
+            "SELECT s.id, s.source, s.content_hash, s.taken_at, p.started_at, s.rows, s.release, s.data_date
              FROM pulls p JOIN snapshots s ON s.id = p.snapshot_id
              WHERE p.source = ?1 AND p.started_at <= ?2
              ORDER BY p.started_at DESC, p.id DESC LIMIT 1",
@@ -178,6 +182,7 @@ impl Store {
             confirmed_at: ts(r.get(4)),
             rows: r.get(5),
             release: r.get(6),
+            data_date: r.get(7),
         }))
     }
 
@@ -241,10 +246,11 @@ impl Store {
                 etag,
                 last_modified,
                 release,
+                data_date,
             } => {
                 let snapshot_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO snapshots (source, content_hash, taken_at, rows, skipped, release)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                    "INSERT INTO snapshots (source, content_hash, taken_at, rows, skipped, release, data_date)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 )
                 .bind(pull.source.as_str())
                 .bind(pull.content_hash.as_deref().unwrap_or_default())
@@ -252,6 +258,7 @@ impl Store {
                 .bind(observations.len() as i64)
                 .bind(skipped.len() as i64)
                 .bind(release)
+                .bind(data_date)
                 .fetch_one(&mut *tx)
                 .await
                 .what("insert snapshot")?;
@@ -479,13 +486,18 @@ impl Store {
     }
 
     /// When the snapshot was taken.
-    /// The release a snapshot belongs to (`None` for sources without releases).
-    pub async fn snapshot_release(&self, snapshot_id: i64) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT release FROM snapshots WHERE id = ?1")
+    /// The release a snapshot belongs to and the source's own date of its data (each `None`
+    /// where the source has none).
+    pub async fn snapshot_dates(
+        &self,
+        snapshot_id: i64,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let r = sqlx::query("SELECT release, data_date FROM snapshots WHERE id = ?1")
             .bind(snapshot_id)
             .fetch_one(&self.pool)
             .await
-            .what("read snapshot release")
+            .what("read snapshot dates")?;
+        Ok((r.get(0), r.get(1)))
     }
 
     pub async fn snapshot_taken_at(&self, snapshot_id: i64) -> Result<Timestamp, StoreError> {

@@ -1,10 +1,13 @@
 //! Source adapters, one module per format; each turns bytes into a [`ParsedPull`].
 
 pub mod aider;
+pub mod arena_dataset;
+pub mod epoch;
 pub mod html_table;
 pub mod litellm;
 pub mod livebench;
 pub mod lmarena;
+pub mod models_dev;
 pub mod openrouter;
 
 pub use html_table::{HtmlMetric, HtmlTableSpec, InvalidSelector, MetricKind, selector};
@@ -21,6 +24,10 @@ pub enum KindOptions {
         categories: Option<Vec<u8>>,
     },
     HtmlTable(HtmlTableSpec),
+    /// The official Arena data: which categories are leaderboards (`overall` by default).
+    ArenaDataset {
+        categories: Vec<String>,
+    },
 }
 
 /// Why a whole document could not be read.
@@ -91,6 +98,15 @@ fn parse_kind(
             KindOptions::Livebench { categories } => livebench::parse(body, categories.as_deref()),
             _ => livebench::parse(body, None),
         },
+        SourceKind::ArenaDataset => match options {
+            KindOptions::ArenaDataset { categories } => arena_dataset::parse(body, categories),
+            _ => arena_dataset::parse(body, &["overall".to_owned()]),
+        },
+        SourceKind::ModelsDev => models_dev::parse(body),
+        SourceKind::Epoch => epoch::parse(body),
+        SourceKind::ArtificialAnalysis => Err(ParseError::Config(
+            "artificial_analysis is not available in this version".into(),
+        )),
         SourceKind::HtmlTable => match options {
             KindOptions::HtmlTable(spec) => html_table::parse(body, spec),
             _ => Err(ParseError::Config(
