@@ -48,6 +48,8 @@ pub enum Reply {
     },
     /// Wait before answering.
     Slow(Duration, Box<Reply>),
+    /// 401 unless the request carries header `.0` with value `.1`; then `.2`.
+    NeedsHeader(&'static str, String, Box<Reply>),
 }
 
 #[derive(Default)]
@@ -158,6 +160,12 @@ async fn answer(state: Arc<Mutex<State>>, path: String, headers: HeaderMap) -> R
                             .insert("retry-after", secs.to_string().parse().unwrap());
                     }
                     return r;
+                }
+                reply = *then;
+            }
+            Reply::NeedsHeader(name, value, then) => {
+                if headers.get(name).and_then(|v| v.to_str().ok()) != Some(value.as_str()) {
+                    return status(401);
                 }
                 reply = *then;
             }

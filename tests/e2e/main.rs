@@ -3,6 +3,7 @@
 
 mod archive;
 mod arena;
+mod artificial_analysis;
 mod brief;
 mod brief_2025;
 mod brief_render;

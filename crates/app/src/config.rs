@@ -12,8 +12,8 @@
 use crate::schedule::CronExpr;
 use modelbrief_domain::{SourceKind, SourceName};
 use modelbrief_ingester::{
-    FetchPolicy, HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind, ReleaseChoice,
-    ReleaseSpec, SourceSpec, resolve_url,
+    ApiKey, FetchPolicy, HealthPolicy, HtmlMetric, HtmlTableSpec, KindOptions, MetricKind,
+    ReleaseChoice, ReleaseSpec, SourceSpec, resolve_url,
 };
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -499,6 +499,11 @@ pub struct SourceConfig {
     pub html: Option<HtmlConfig>,
     /// `arena_dataset`: the categories whose leaderboards to track (default `["overall"]`).
     pub categories: Option<Vec<String>>,
+    /// The environment variable holding the source's API key (`artificial_analysis`); the
+    /// key itself is never written in the file.
+    pub api_key_env: Option<String>,
+    /// The header the key is sent in (default `x-api-key`).
+    pub api_key_header: Option<String>,
     /// Overrides `[schedule] ingest` for this source.
     pub schedule: Option<CronExpr>,
     /// Content unchanged for longer than this makes the source stale (default: 10 days for
@@ -845,6 +850,34 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                     ConfigError(format!("{} (key `release`): {e}", at(i, "release")))
                 })?),
             };
+        let api_key = match &s.api_key_env {
+            None if s.kind == SourceKind::ArtificialAnalysis => {
+                return Err(ConfigError(format!(
+                    "{} (source {:?}): kind artificial_analysis needs api_key_env, the environment variable that holds its key",
+                    at(i, "kind"),
+                    s.name.as_str()
+                )));
+            }
+            None => None,
+            Some(variable) => {
+                let header = s.api_key_header.as_deref().unwrap_or("x-api-key");
+                if !modelbrief_ingester::valid_header_name(header) {
+                    return Err(ConfigError(format!(
+                        "{} (key `api_key_header`): {header:?} is not a header name",
+                        at(i, "api_key_header")
+                    )));
+                }
+                let header = header.to_owned();
+                Some(
+                    match env.iter().find(|(k, v)| k == variable && !v.is_empty()) {
+                        Some((_, v)) => ApiKey::Set(header, SecretString::from(v.as_str())),
+                        None => ApiKey::Missing {
+                            variable: variable.clone(),
+                        },
+                    },
+                )
+            }
+        };
         // A release source's own URL is its template, kept for display.
         let shown_url = s.url.replace("{release}", "RELEASE");
         let url = resolve_url(&shown_url, base).map_err(|e| {
@@ -908,6 +941,7 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                     .max_unchanged
                     .unwrap_or_else(|| s.kind.default_max_unchanged()),
                 release,
+                api_key,
             });
         }
     }

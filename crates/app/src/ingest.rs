@@ -5,7 +5,7 @@
 use crate::config::Loaded;
 use modelbrief_domain::{ModelId, ModelKey, Observation, ParsedPull, SourceKind, Timestamp};
 use modelbrief_ingester::{
-    Conditional, Fetched, Fetcher, HealthPolicy, KindOptions, ReleaseChoice, ReleaseSpec,
+    ApiKey, Conditional, Fetched, Fetcher, HealthPolicy, KindOptions, ReleaseChoice, ReleaseSpec,
     SourceSpec, Verdict, assess,
 };
 use modelbrief_store::{NewPull, PullResult, PullStatus, Store};
@@ -68,10 +68,22 @@ impl Ingest<'_> {
             Conditional {
                 etag,
                 last_modified,
+                api_key: None,
             }
         } else {
             Conditional::default()
         };
+        let mut cond = cond;
+        let mut no_key = None;
+        match &spec.api_key {
+            None => {}
+            Some(ApiKey::Set(header, key)) => cond.api_key = Some((header.clone(), key.clone())),
+            Some(ApiKey::Missing { variable }) => {
+                no_key = Some(format!(
+                    "its API key is not set: put it in the environment variable {variable}"
+                ));
+            }
+        }
         let mut pull = NewPull {
             source: spec.name.clone(),
             started_at: self.now,
@@ -85,7 +97,10 @@ impl Ingest<'_> {
             },
         };
         let mut missing = 0;
-        let fetched = self.fetch(spec, &cond).await;
+        let fetched = match no_key {
+            Some(error) => Err((error, None)),
+            None => self.fetch(spec, &cond).await,
+        };
         let release = fetched.as_ref().ok().and_then(|f| f.2.clone());
         pull.result = match fetched {
             Err(error) => {

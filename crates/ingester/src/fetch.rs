@@ -50,11 +50,14 @@ impl Default for FetchPolicy {
     }
 }
 
-/// Validators from the last healthy pull, sent as `If-None-Match` / `If-Modified-Since`.
+/// Validators from the last healthy pull, sent as `If-None-Match` / `If-Modified-Since`, and
+/// the source's API key header, if it needs one (sent marked sensitive, never logged).
 #[derive(Debug, Clone, Default)]
 pub struct Conditional {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// `(header name, key)`.
+    pub api_key: Option<(String, secrecy::SecretString)>,
 }
 
 /// What a fetch returned.
@@ -253,6 +256,16 @@ impl Fetcher {
             .and_then(|v| HeaderValue::from_str(v).ok())
         {
             headers.insert(header::IF_MODIFIED_SINCE, v);
+        }
+        if let Some((name, key)) = &cond.api_key {
+            use secrecy::ExposeSecret;
+            if let (Ok(name), Ok(mut v)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(key.expose_secret()),
+            ) {
+                v.set_sensitive(true);
+                headers.insert(name, v);
+            }
         }
         let response = match self.client.get(url.clone()).headers(headers).send().await {
             Ok(r) => r,

@@ -85,4 +85,23 @@ pub struct SourceSpec {
     pub max_unchanged: std::time::Duration,
     /// Set when the URLs name a release (`{release}`).
     pub release: Option<ReleaseSpec>,
+    /// The API key the source needs, read from the environment variable the configuration
+    /// names.
+    pub api_key: Option<ApiKey>,
+}
+
+/// Whether `name` can be an HTTP header name.
+pub fn valid_header_name(name: &str) -> bool {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+/// A source's API key: the header to send it in and its value, or the variable that should
+/// have held it.
+#[derive(Debug, Clone)]
+pub enum ApiKey {
+    Set(String, secrecy::SecretString),
+    /// The environment variable is not set: the source's pulls fail saying so.
+    Missing {
+        variable: String,
+    },
 }

@@ -2,6 +2,7 @@
 
 pub mod aider;
 pub mod arena_dataset;
+pub mod artificial_analysis;
 pub mod epoch;
 pub mod html_table;
 pub mod litellm;
@@ -104,9 +105,7 @@ fn parse_kind(
         },
         SourceKind::ModelsDev => models_dev::parse(body),
         SourceKind::Epoch => epoch::parse(body),
-        SourceKind::ArtificialAnalysis => Err(ParseError::Config(
-            "artificial_analysis is not available in this version".into(),
-        )),
+        SourceKind::ArtificialAnalysis => artificial_analysis::parse(body),
         SourceKind::HtmlTable => match options {
             KindOptions::HtmlTable(spec) => html_table::parse(body, spec),
             _ => Err(ParseError::Config(
