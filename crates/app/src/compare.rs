@@ -80,6 +80,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
     Ok(compare(
         profile(&inputs, &ka, &settings),
         profile(&inputs, &kb, &settings),
+        &settings,
     ))
 }
 

@@ -30,6 +30,10 @@ pub struct Profile {
     pub reasoning: Option<bool>,
     /// Output speed and time to first token, where a source measures them; `None` otherwise.
     pub speed: Option<Speed>,
+    /// Every benchmark's best score (raw names): what a head-to-head recomputes categories
+    /// from, on the benchmarks both models have.
+    #[serde(skip)]
+    pub scores: BTreeMap<String, f64>,
 }
 
 /// Measured speed of one model, from one source's current snapshot.
@@ -96,6 +100,7 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
         .collect();
     let rows = rows_of(sources, key);
     let scores = best_scores(rows.iter().map(|(_, _, o)| *o));
+    let own = scores.get(key.as_str()).cloned().unwrap_or_default();
     let categories = category_scores(
         &settings.categories,
         &scores,
@@ -135,6 +140,7 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
         context: facts.context,
         reasoning: facts.reasoning,
         speed: speed(sources, key),
+        scores: own,
     }
 }
 
@@ -142,17 +148,46 @@ fn blended(p: &Profile) -> Option<Decimal> {
     Some((p.input_per_mtok? + p.output_per_mtok?) / Decimal::from(2))
 }
 
-/// Compares two profiles and writes the verdict.
-pub fn compare(a: Profile, b: Profile) -> Comparison {
-    let categories: Vec<(String, f64, f64, f64)> = a
-        .categories
-        .iter()
+/// The categories of two models computed on the benchmarks both have only, so neither is
+/// pulled up or down by a benchmark (or a scale) the other was never measured on.
+fn shared_categories(
+    a: &Profile,
+    b: &Profile,
+    settings: &Settings,
+) -> Vec<(String, f64, f64, f64)> {
+    let shared = |x: &Profile, y: &Profile| -> BTreeMap<String, f64> {
+        x.scores
+            .iter()
+            .filter(|(k, _)| y.scores.contains_key(*k))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    };
+    let by_model = BTreeMap::from([
+        ("a".to_owned(), shared(a, b)),
+        ("b".to_owned(), shared(b, a)),
+    ]);
+    let cats = category_scores(
+        &settings.categories,
+        &by_model,
+        settings.overall_min_categories,
+    );
+    let (Some(ca), Some(cb)) = (cats.get("a"), cats.get("b")) else {
+        return Vec::new();
+    };
+    ca.iter()
         .filter_map(|(k, va)| {
-            b.categories
-                .get(k)
-                .map(|vb| (k.clone(), *va, *vb, ((va - vb) * 10.0).round() / 10.0))
+            let (va, vb) = (present::round1(va.value), present::round1(cb.get(k)?.value));
+            Some((k.clone(), va, vb, present::round1(va - vb)))
         })
-        .collect();
+        .collect()
+}
+
+/// Compares two profiles and writes the verdict: categories on the benchmarks both have, the
+/// widest gap relative to its benchmark's own scale (an Arena rating's 30 points are not a
+/// wider gap than 20 points of a percentage).
+pub fn compare(a: Profile, b: Profile, settings: &Settings) -> Comparison {
+    let categories = shared_categories(&a, &b, settings);
+    let relative = |g: &Gap| (g.a - g.b).abs() / g.a.abs().max(g.b.abs()).max(1e-9);
     let biggest_gap = a
         .benchmarks
         .iter()
@@ -163,7 +198,7 @@ pub fn compare(a: Profile, b: Profile) -> Comparison {
                 b: *vb,
             })
         })
-        .max_by(|x, y| (x.a - x.b).abs().total_cmp(&(y.a - y.b).abs()));
+        .max_by(|x, y| relative(x).total_cmp(&relative(y)));
     let mut v = Vec::new();
     let overall = categories.iter().find(|c| c.0 == OVERALL);
     match overall {
@@ -300,6 +335,68 @@ pub(crate) fn of_the_week(
         comparison: compare(
             profile(sources, &new, settings),
             profile(sources, &old, settings),
+            settings,
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CategoryDef, CategoryPart};
+
+    fn profile(name: &str, scores: &[(&str, f64)]) -> Profile {
+        Profile {
+            model: name.to_lowercase(),
+            name: name.into(),
+            provider: None,
+            categories: BTreeMap::new(),
+            benchmarks: scores.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            input_per_mtok: None,
+            output_per_mtok: None,
+            price_basis: None,
+            context: None,
+            reasoning: None,
+            speed: None,
+            scores: scores.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+        }
+    }
+
+    fn coding() -> Settings {
+        Settings {
+            categories: vec![CategoryDef {
+                name: "Coding".into(),
+                weight: 1.0,
+                min_benchmarks: 1,
+                parts: ["livebench:Coding", "aa_coding_index"]
+                    .iter()
+                    .map(|b| CategoryPart {
+                        benchmark: (*b).into(),
+                        weight: 1.0,
+                    })
+                    .collect(),
+            }],
+            overall_min_categories: 1,
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn a_category_is_compared_on_the_benchmarks_both_models_have() {
+        // A is also on a lower-scaled index B was never measured on; on what both have, A leads.
+        let a = profile("A", &[("livebench:Coding", 70.0), ("aa_coding_index", 40.0)]);
+        let b = profile("B", &[("livebench:Coding", 65.0)]);
+        let c = compare(a, b, &coding());
+        let row = c.categories.iter().find(|r| r.0 == "Coding").unwrap();
+        assert_eq!((row.1, row.2, row.3), (70.0, 65.0, 5.0));
+        assert!(c.verdict.starts_with("A leads overall (70 vs 65)"), "{}", c.verdict);
+    }
+
+    #[test]
+    fn the_widest_gap_is_measured_against_each_benchmark_s_own_scale() {
+        let a = profile("A", &[("LMArena text", 1500.0), ("Aider polyglot", 80.0)]);
+        let b = profile("B", &[("LMArena text", 1470.0), ("Aider polyglot", 60.0)]);
+        let c = compare(a, b, &Settings::default());
+        assert_eq!(c.biggest_gap.unwrap().benchmark, "Aider polyglot");
+    }
 }
