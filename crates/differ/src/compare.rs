@@ -384,12 +384,19 @@ mod tests {
     #[test]
     fn a_category_is_compared_on_the_benchmarks_both_models_have() {
         // A is also on a lower-scaled index B was never measured on; on what both have, A leads.
-        let a = profile("A", &[("livebench:Coding", 70.0), ("aa_coding_index", 40.0)]);
+        let a = profile(
+            "A",
+            &[("livebench:Coding", 70.0), ("aa_coding_index", 40.0)],
+        );
         let b = profile("B", &[("livebench:Coding", 65.0)]);
         let c = compare(a, b, &coding());
         let row = c.categories.iter().find(|r| r.0 == "Coding").unwrap();
         assert_eq!((row.1, row.2, row.3), (70.0, 65.0, 5.0));
-        assert!(c.verdict.starts_with("A leads overall (70 vs 65)"), "{}", c.verdict);
+        assert!(
+            c.verdict.starts_with("A leads overall (70 vs 65)"),
+            "{}",
+            c.verdict
+        );
     }
 
     #[test]

@@ -231,6 +231,8 @@ pub enum NoticeKind {
     ModelReturned,
     RowsReappeared,
     ReleaseChanged,
+    BenchmarkAdded,
+    BenchmarkRemoved,
 }
 
 impl NoticeKind {
@@ -244,6 +246,8 @@ impl NoticeKind {
             NoticeKind::ModelReturned => "model_returned",
             NoticeKind::RowsReappeared => "rows_reappeared",
             NoticeKind::ReleaseChanged => "release_changed",
+            NoticeKind::BenchmarkAdded => "benchmark_added",
+            NoticeKind::BenchmarkRemoved => "benchmark_removed",
         }
     }
 }

@@ -174,6 +174,8 @@ pub(crate) fn removed_models(
             .as_ref()
             .map(|c| c.model_ids().into_iter().collect())
             .unwrap_or_default();
+        let current_keys: BTreeSet<&modelbrief_domain::ModelKey> =
+            current.iter().map(|id| &id.key).collect();
         // Names as the source wrote them (baseline first), then the history's fallbacks; looked
         // up only for the few models that turn out removed.
         let name_of = |id: &ModelId| -> String {
@@ -219,7 +221,10 @@ pub(crate) fn removed_models(
             previous = Some((snap, p.at));
             for (id, (last_seen, count)) in absent.iter_mut() {
                 *count += 1;
-                if *count == n && window.contains(p.at) && !current.contains(*id) {
+                // A model is not removed while another listing of it is left in the source
+                // (its `:free` route, another effort): only that variant's listing can be.
+                let still_listed = id.variant.is_none() && current_keys.contains(&id.key);
+                if *count == n && window.contains(p.at) && !current.contains(*id) && !still_listed {
                     out.push(RemovedModel {
                         model: id.to_string(),
                         name: name_of(id),

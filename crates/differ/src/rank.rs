@@ -87,6 +87,62 @@ pub(crate) fn suppressions(
                 }
             }
         }
+        // A leaderboard the source starts (or stops) publishing: its first ranking is a
+        // baseline, not a week of moves.
+        if let (Some(b), Some(c)) = (&s.baseline, &s.current)
+            && b.id != c.id
+            && s.release_change().is_none()
+        {
+            fn count(kind: SourceKind, obs: &[Observation]) -> BTreeMap<&str, usize> {
+                let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+                for o in obs {
+                    for sc in o
+                        .scores
+                        .iter()
+                        .filter(|x| headline_benchmark(kind, &x.benchmark))
+                    {
+                        *n.entry(sc.benchmark.as_str()).or_default() += 1;
+                    }
+                }
+                n
+            }
+            let (before, after) = (
+                count(s.kind, &b.observations),
+                count(s.kind, &c.observations),
+            );
+            for (bench, n) in &after {
+                if !before.contains_key(bench) {
+                    out.insert((s.name.clone(), Held::Benchmark((*bench).to_owned())));
+                    notices.push(Notice {
+                        from: None,
+                        to: None,
+                        kind: NoticeKind::BenchmarkAdded,
+                        source: Some(s.name.clone()),
+                        text: format!(
+                            "{} now publishes {} ({n} models); its first ranking is a baseline, so no moves on it are reported this week",
+                            s.name,
+                            leaderboard_name(&s.name, bench)
+                        ),
+                    });
+                }
+            }
+            for (bench, n) in &before {
+                if !after.contains_key(bench) {
+                    out.insert((s.name.clone(), Held::Benchmark((*bench).to_owned())));
+                    notices.push(Notice {
+                        from: None,
+                        to: None,
+                        kind: NoticeKind::BenchmarkRemoved,
+                        source: Some(s.name.clone()),
+                        text: format!(
+                            "{} no longer publishes {} (it ranked {n} models)",
+                            s.name,
+                            leaderboard_name(&s.name, bench)
+                        ),
+                    });
+                }
+            }
+        }
         if let Some((from, to)) = s.release_change() {
             out.insert((s.name.clone(), Held::All));
             notices.push(Notice {

@@ -269,6 +269,40 @@ fn a_model_that_draws_level_with_the_leader_is_called_a_tie() {
 }
 
 #[test]
+fn a_model_whose_free_route_is_still_listed_is_not_removed() {
+    let before = "acme/m | M | 1/2\nacme/m:free | M (free) | 0/0\nacme/gone | Gone | 1/1";
+    let after = "acme/m:free | M (free) | 0/0";
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, rows(before)), (8, rows(after)), (10, rows(after))],
+    );
+    check(
+        &[or],
+        &Settings::default(),
+        expect!["removed gone from openrouter"],
+    );
+}
+
+#[test]
+fn a_leaderboard_a_source_starts_publishing_is_a_baseline_not_a_week_of_entries() {
+    let before = "alpha | Alpha | | lb=70\nbeta | Beta | | lb=60\ngamma | Gamma | | lb=50";
+    let after = "alpha | Alpha | | lb=70 idx=10\nbeta | Beta | | lb=60 idx=30\ngamma | Gamma | | lb=50 idx=20";
+    let lb = source(
+        "bench",
+        SourceKind::Aider,
+        &[(5, rows(before)), (9, rows(after))],
+    );
+    check(
+        &[lb],
+        &Settings::default(),
+        expect![
+            "notice benchmark_added: bench now publishes bench idx (3 models); its first ranking is a baseline, so no moves on it are reported this week"
+        ],
+    );
+}
+
+#[test]
 fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
     let or = source(
         "openrouter",
