@@ -180,7 +180,7 @@ async fn config_check_refuses_a_metric_named_twice_and_a_unit_its_kind_has_not()
         ),
         (
             ("unit = \"s\"", "unit = \"s\"\nhigher_is_better = true"),
-            "a latency is lower better; higher_is_better = true contradicts it",
+            "for kind latency, lower is better; higher_is_better = true contradicts it",
         ),
     ] {
         let app = app_with(&server, speed_table("td.tps").replace(change.0, change.1));
@@ -189,4 +189,26 @@ async fn config_check_refuses_a_metric_named_twice_and_a_unit_its_kind_has_not()
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains(message), "{message:?} not in {err}");
     }
+}
+
+#[tokio::test]
+async fn a_column_none_of_whose_cells_read_as_its_unit_holds_the_pull() {
+    let server = FixtureServer::start().await;
+    server.set("/speed.html", Reply::Body(fixture(PAGE)));
+    // The latency metric pointed at the maker column by mistake.
+    let app = app_with(
+        &server,
+        speed_table("td.tps").replace("selector = \"td.ttft\"", "selector = \"td.maker\""),
+    );
+    let (code, reports) = app.ingest("2026-07-06T20:00:00Z").await;
+    assert_eq!(code, 1);
+    let r = report(&reports, "speedboard");
+    assert_eq!(r["status"], "quarantined", "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("metric \"ttft\": none of its 4 cells reads as s"),
+        "{r}"
+    );
 }

@@ -89,15 +89,33 @@ pub fn text(c: &Comparison) -> String {
     let card = CardView::new(c, true);
     let mut out = format!("{} vs {}\n\n", card.a, card.b);
     let w = 28;
+    // Columns as wide as their widest value (a speed with its source and date is long).
+    let wa = card
+        .rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    let wb = card
+        .rows
+        .iter()
+        .map(|r| r.2.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     out.push_str(&format!(
-        "{:<w$} {:>12} {:>12} {:>8}\n",
+        "{:<w$} {:>wa$} {:>wb$} {:>8}\n",
         "",
-        trunc(&card.a, 12),
-        trunc(&card.b, 12),
+        trunc(&card.a, wa),
+        trunc(&card.b, wb),
         "diff"
     ));
     for (label, x, y, d) in &card.rows {
-        out.push_str(&format!("{:<w$} {x:>12} {y:>12} {d:>8}\n", trunc(label, w)));
+        out.push_str(&format!(
+            "{:<w$} {x:>wa$} {y:>wb$} {d:>8}\n",
+            trunc(label, w)
+        ));
     }
     if let Some(gap) = &card.gap {
         out.push_str(&format!("\nbiggest single-benchmark gap: {gap}\n"));

@@ -906,6 +906,45 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
             }
             _ => KindOptions::None,
         };
+        // Keys of one kind, written on another, would silently do nothing.
+        for (set, key, kind) in [
+            (s.release.is_some(), "release", SourceKind::Livebench),
+            (
+                s.releases_url.is_some(),
+                "releases_url",
+                SourceKind::Livebench,
+            ),
+            (
+                s.categories_url.is_some(),
+                "categories_url",
+                SourceKind::Livebench,
+            ),
+            (s.html.is_some(), "html", SourceKind::HtmlTable),
+        ] {
+            if set && s.kind != kind {
+                return Err(ConfigError(format!(
+                    "{} (key `{key}`): only kind {kind} takes {key}",
+                    at(i, key)
+                )));
+            }
+        }
+        if s.release.is_none()
+            && (s.url.contains("{release}")
+                || s.categories_url
+                    .as_deref()
+                    .is_some_and(|c| c.contains("{release}")))
+        {
+            return Err(ConfigError(format!(
+                "{} (key `url`): {{release}} in a URL needs `release = \"auto\"` (with releases_url) or a release date",
+                at(i, "url")
+            )));
+        }
+        if s.api_key_header.is_some() && s.api_key_env.is_none() {
+            return Err(ConfigError(format!(
+                "{} (key `api_key_header`): api_key_header without api_key_env sends nothing",
+                at(i, "api_key_header")
+            )));
+        }
         if s.categories.is_some() && s.kind != SourceKind::ArenaDataset {
             return Err(ConfigError(format!(
                 "{} (key `categories`): only kind arena_dataset takes categories",
@@ -1024,7 +1063,7 @@ fn html_spec(html: &HtmlConfig) -> Result<HtmlTableSpec, String> {
             && h != m.kind.higher_is_better()
         {
             return Err(format!(
-                "metric {:?}: a {} is {} better; higher_is_better = {h} contradicts it",
+                "metric {:?}: for kind {}, {} is better; higher_is_better = {h} contradicts it",
                 m.name,
                 m.kind.as_str(),
                 if m.kind.higher_is_better() {

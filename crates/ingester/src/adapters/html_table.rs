@@ -308,6 +308,20 @@ pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError
             m.name
         )));
     }
+    // So is one whose every cell is unreadable (the column moved, or its unit is wrong).
+    for (m, n) in spec.metrics.iter().zip(&matched) {
+        let suffix = format!(" metric {}", m.name);
+        let mut unread = out.missing.iter().filter(|e| e.at.ends_with(&suffix));
+        let first = unread.next();
+        if *n > 1 && first.is_some() && 1 + unread.count() == *n {
+            return Err(ParseError::Shape(format!(
+                "metric {:?}: none of its {n} cells reads as {} (first: {})",
+                m.name,
+                m.unit.as_deref().unwrap_or(m.kind.as_str()),
+                first.map_or("", |e| e.reason.as_str())
+            )));
+        }
+    }
     if out.observations.is_empty() && out.skipped.is_empty() {
         return Err(ParseError::Shape(
             "the rows selector matched nothing".into(),
