@@ -97,7 +97,13 @@ pub(crate) fn new_models(
         let facts = facts(&all, &current_cat, key);
         let name_row = facts.name_row.unwrap_or(rows[0].1);
         let mut scores = BTreeMap::new();
-        for (source, kind, o) in &all {
+        // A name that says one variant (Aider's "DeepSeek-V3.2-Exp (Chat)", where no row is the
+        // plain model) is shown with that variant's scores, never another's.
+        let named = name_row.model.variant.as_ref();
+        for (source, kind, o) in all
+            .iter()
+            .filter(|(_, _, o)| named.is_none() || o.model.variant.as_ref() == named)
+        {
             for s in o
                 .scores
                 .iter()

@@ -364,7 +364,8 @@ fn shifts_of(
             significant: old.is_none() || significant(id, before, after),
             kind,
             as_of,
-            previous_leader: (kind == ShiftKind::NewLeader)
+            // Only a sole #1 was displaced; a shared one is named by no single model.
+            previous_leader: (kind == ShiftKind::NewLeader && old_leaders.len() == 1)
                 .then(|| old_leaders.first().map(|k| (*k).to_owned()))
                 .flatten(),
         });

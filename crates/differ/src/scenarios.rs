@@ -303,6 +303,49 @@ fn a_leaderboard_a_source_starts_publishing_is_a_baseline_not_a_week_of_entries(
 }
 
 #[test]
+fn a_new_leader_over_a_shared_first_place_displaces_no_single_model() {
+    let board = |a: f64| {
+        rows(&format!(
+            "alpha | Alpha | | lb=70\nbeta | Beta | | lb=70\ngamma | Gamma | | lb={a}\ndelta | Delta | | lb=40"
+        ))
+    };
+    let lb = source(
+        "bench",
+        SourceKind::Aider,
+        &[(5, board(50.0)), (9, board(80.0))],
+    );
+    let e = edition(&[lb], &Settings::default());
+    let shift = e.rank_shifts.iter().find(|s| s.model == "gamma").unwrap();
+    assert_eq!(shift.kind, crate::ShiftKind::NewLeader);
+    assert_eq!(shift.previous_leader, None, "alpha and beta shared #1");
+    assert!(
+        e.matchup.is_none(),
+        "no matchup against a model that was not #1 alone"
+    );
+}
+
+#[test]
+fn a_new_model_named_after_one_variant_shows_that_variant_s_score() {
+    let before = "old | Old | | aider_polyglot=50";
+    let after = "old | Old | | aider_polyglot=50\n\
+                 deepseek-v3.2-exp (chat) | DeepSeek-V3.2-Exp (Chat) | | aider_polyglot=70.2\n\
+                 deepseek-v3.2-exp (reasoner) | DeepSeek-V3.2-Exp (Reasoner) | | aider_polyglot=74.2";
+    let lb = source(
+        "aider",
+        SourceKind::Aider,
+        &[(5, rows(before)), (9, rows(after))],
+    );
+    let e = edition(&[lb], &Settings::default());
+    let m = &e.new_models[0];
+    assert_eq!(m.name, "DeepSeek-V3.2-Exp (Chat)");
+    assert_eq!(
+        m.scores.get("aider:aider_polyglot"),
+        Some(&70.2),
+        "not the Reasoner's 74.2"
+    );
+}
+
+#[test]
 fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
     let or = source(
         "openrouter",

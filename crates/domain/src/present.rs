@@ -40,11 +40,13 @@ pub fn money_or_na(d: Option<Decimal>) -> String {
 /// What a missing value prints as.
 pub const NA: &str = "N/A";
 
-/// A token count (context window) in the vendor's units: powers of two as they are sold
-/// (131,072 → `128K`, 1,048,576 → `1M`), other counts in thousands (`1.05M`, `200K`).
+/// A token count (context window) in the vendor's units: a round decimal count in thousands
+/// (128,000 → `128K`, 1,050,000 → `1.05M`), a binary one as it is sold (131,072 → `128K`,
+/// 1,048,576 → `1M`), anything else in thousands (`203K`). Decimal first: 128,000 is also a
+/// multiple of 1,024, but nobody sells it as 125K.
 pub fn tokens(n: u64) -> String {
     const KI: u64 = 1024;
-    if n >= KI && n.is_multiple_of(KI) {
+    if n >= KI && n.is_multiple_of(KI) && !n.is_multiple_of(1000) {
         let k = n / KI;
         return if k >= KI && k.is_multiple_of(KI) {
             format!("{}M", k / KI)
@@ -160,6 +162,11 @@ mod tests {
         assert_eq!(tokens(1_048_576), "1M");
         assert_eq!(tokens(1_050_000), "1.05M");
         assert_eq!(tokens(200_000), "200K");
+        // Round decimal counts that happen to be multiples of 1,024.
+        assert_eq!(tokens(128_000), "128K");
+        assert_eq!(tokens(256_000), "256K");
+        assert_eq!(tokens(512_000), "512K");
+        assert_eq!(tokens(2_048_000), "2.05M");
         assert_eq!(money(Decimal::from_str("2.50").unwrap()), "$2.5");
         assert_eq!(money(Decimal::from_str("0.9086").unwrap()), "$0.909");
         assert_eq!(money(Decimal::from_str("0.04815").unwrap()), "$0.0482");
