@@ -199,11 +199,30 @@ async fn four_recorded_weeks_give_the_changes_the_fixtures_really_contain() {
         grok["output_per_mtok"],
         serde_json::json!({"old": 6.0, "new": 2.5})
     );
-    // LiteLLM's first-party deepseek listing is new this week, so the OpenRouter listing that
-    // exists at both ends carries the change.
+    // LiteLLM's first-party deepseek listing is new this week: that is the model's price now,
+    // said as such (not a percentage against a route); the OpenRouter route's own cut is one
+    // of its other listings.
     let ds = find(&e["price_changes"], "deepseek-v4-flash");
     assert_eq!(
-        (ds["source"].as_str(), ds["input_per_mtok"]["new"].as_f64()),
+        (
+            ds["source"].as_str(),
+            ds["kind"].as_str(),
+            ds["input_per_mtok"]["old"].as_f64(),
+            ds["input_per_mtok"]["new"].as_f64()
+        ),
+        (
+            Some("litellm"),
+            Some("first_party_listed"),
+            None,
+            Some(0.14)
+        )
+    );
+    let route = find(&e["listing_price_changes"], "deepseek-v4-flash");
+    assert_eq!(
+        (
+            route["source"].as_str(),
+            route["input_per_mtok"]["new"].as_f64()
+        ),
         (Some("openrouter"), Some(0.09))
     );
     let m3 = find(&e["price_changes"], "minimax-m3");

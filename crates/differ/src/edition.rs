@@ -205,6 +205,9 @@ pub enum ChangeKind {
     BecameFree,
     /// A listing at $0 now has a price.
     BecamePaid,
+    /// The maker's own price is listed for the first time (the model was priced only by its
+    /// routes before): its price is now this, and no percentage compares it with a route's.
+    FirstPartyListed,
 }
 
 /// How a model's place on a leaderboard changed.

@@ -56,7 +56,11 @@ pub(crate) fn canonical<'a>(
         .and_then(|(_, _, o)| o.provider.clone());
     let first_party = rows
         .iter()
-        .filter(|(_, k, o)| *k == SourceKind::Litellm && o.provider.is_some() && ok(o))
+        .filter(|(_, k, o)| {
+            matches!(k, SourceKind::Litellm | SourceKind::ModelsDev)
+                && o.provider.is_some()
+                && ok(o)
+        })
         .filter(|(_, _, o)| maker.is_none() || o.provider == maker)
         .min_by_key(|(_, _, o)| (o.source_model.len(), o.source_model.as_str()));
     if let Some((source, _, obs)) = first_party {
@@ -168,6 +172,42 @@ pub(crate) fn changes(
             continue;
         };
         let chosen = comparable(old_rows, rows, true);
+        // The maker's own price appeared this week: that is the model's price now, said as
+        // such; the route it used to be priced by is only another listing from here on.
+        let now = canonical(rows, true);
+        let first_party_new = now.as_ref().is_some_and(|n| {
+            n.basis == "first_party"
+                && chosen.as_ref().is_some_and(|(_, c)| {
+                    c.basis != "first_party"
+                        && !(c.source == n.source && c.obs.source_model == n.obs.source_model)
+                })
+        });
+        if first_party_new && let Some(n) = &now {
+            let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
+                old: None,
+                new: p.map(|p| p.decimal()),
+            };
+            prices.push(PriceChange {
+                model: id.to_string(),
+                name: n.obs.name.clone(),
+                source: n.source.to_owned(),
+                listing: n.obs.source_model.clone(),
+                basis: n.basis.to_owned(),
+                input_per_mtok: price(n.obs.input_per_mtok),
+                output_per_mtok: price(n.obs.output_per_mtok),
+                pct: 0.0,
+                input_pct: None,
+                output_pct: None,
+                kind: ChangeKind::FirstPartyListed,
+                as_of: as_of(sources, n.source),
+            });
+        }
+        let chosen = if first_party_new {
+            // Its route's own move, if any, is reported with the other listings below.
+            None
+        } else {
+            chosen
+        };
         if let Some((b, c)) = &chosen
             && let Some(change) = price_change(id, b, c, settings, sources)
         {

@@ -346,6 +346,38 @@ fn a_new_model_named_after_one_variant_shows_that_variant_s_score() {
 }
 
 #[test]
+fn a_first_party_price_listed_for_the_first_time_is_said_as_such_not_as_a_route_cut() {
+    let or_before = "deepseek/deepseek-v4-flash | DeepSeek V4 Flash | 0.1/0.2";
+    let or_after = "deepseek/deepseek-v4-flash | DeepSeek V4 Flash | 0.09/0.18";
+    let mut first = rows("deepseek-v4-flash | DeepSeek V4 Flash | 0.14/0.28");
+    first[0].provider = modelbrief_domain::Provider::normalise("deepseek");
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, rows(or_before)), (9, rows(or_after))],
+    );
+    let litellm = source(
+        "litellm",
+        SourceKind::Litellm,
+        &[
+            (5, rows("other-model | Other | 1/1")),
+            (9, {
+                let mut r = rows("other-model | Other | 1/1");
+                r.extend(first);
+                r
+            }),
+        ],
+    );
+    check(
+        &[litellm, or],
+        &Settings::default(),
+        expect![[r#"
+            price deepseek-v4-flash (deepseek-v4-flash) -/- -> 0.14/0.28 +0.0% first_party_listed
+            listing deepseek-v4-flash (deepseek/deepseek-v4-flash) 0.1/0.2 -> 0.09/0.18 -10.0% change"#]],
+    );
+}
+
+#[test]
 fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
     let or = source(
         "openrouter",

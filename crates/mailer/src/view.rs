@@ -314,6 +314,8 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
             "now free".into()
         } else if p.kind == ChangeKind::BecamePaid {
             "now paid".into()
+        } else if p.kind == ChangeKind::FirstPartyListed {
+            "first-party price now listed".into()
         } else if p
             .input_pct
             .zip(p.output_pct)
