@@ -65,14 +65,7 @@ async fn every_page_is_read_and_the_publish_date_is_the_data_date() {
     serve(&server, &rows(250, "2026-07-07", 26.0), 250);
     let (code, _) = app.ingest("2026-07-08T06:00:00Z").await;
     assert_eq!(code, 0);
-    let brief: Value = serde_json::from_str(
-        &app.stdout(
-            "2026-07-13T08:00:00Z",
-            &["brief", "--week", "2026-W28", "--format", "json"],
-        )
-        .await,
-    )
-    .unwrap();
+    let brief: Value = app.brief_json("2026-07-13T08:00:00Z", "2026-W28").await;
     let shifts = brief["rank_shifts"].as_array().unwrap();
     assert!(
         shifts

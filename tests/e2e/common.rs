@@ -281,6 +281,29 @@ impl App {
         String::from_utf8(self.run(now, args).await.stdout).unwrap()
     }
 
+    /// `brief --week WEEK --format json` at `now`, parsed.
+    pub async fn brief_json(&self, now: &str, week: &str) -> serde_json::Value {
+        let out = self
+            .run(now, &["brief", "--week", week, "--format", "json"])
+            .await;
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "brief --format json: {e}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+
+    /// The snapshot the last healthy pull of `source` vouches for.
+    pub async fn latest(&self, source: &str) -> modelbrief_store::SnapshotRef {
+        self.store()
+            .await
+            .latest_healthy(source, None)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{source} has no healthy pull"))
+    }
+
     /// Starts `modelbrief --config <this> --now <now> <args>` without waiting for it.
     pub fn spawn(&self, now: &str, args: &[&str]) -> std::process::Child {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_modelbrief"));

@@ -28,14 +28,7 @@ async fn a_recalibrated_index_is_one_notice_not_hundreds_of_shifts() {
         "read from the zip's index member"
     );
 
-    let brief: Value = serde_json::from_str(
-        &app.stdout(
-            "2026-04-13T08:00:00Z",
-            &["brief", "--week", "2026-W15", "--format", "json"],
-        )
-        .await,
-    )
-    .unwrap();
+    let brief: Value = app.brief_json("2026-04-13T08:00:00Z", "2026-W15").await;
     let shifts = brief["rank_shifts"].as_array().unwrap();
     assert!(
         shifts.is_empty(),

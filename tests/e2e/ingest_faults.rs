@@ -27,14 +27,7 @@ async fn scene(victim_url: Option<String>) -> Scene {
     .with_env("MODELBRIEF__FETCH__TIMEOUT", "\"700ms\"");
     let (code, reports) = app.ingest("2026-07-06T20:00:00Z").await;
     assert_eq!(code, 0, "{reports:?}");
-    let snapshot = app
-        .store()
-        .await
-        .latest_healthy("victim", None)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let snapshot = app.latest("victim").await.id;
     if let Some(url) = victim_url {
         // Point the victim somewhere else from now on, through an environment override.
         let app = app.with_env("MODELBRIEF__SOURCES__0__URL", &format!("\"{url}\""));
@@ -274,15 +267,7 @@ async fn a_case_only_rename_of_every_id_is_not_a_row_loss_and_changes_no_model()
     let (code, reports) = s.app.ingest("2026-07-07T02:00:00Z").await;
     assert_eq!(code, 0, "{reports:?}");
     assert_eq!(report(&reports, "victim")["status"], "changed");
-    let brief: serde_json::Value = serde_json::from_str(
-        &s.app
-            .stdout(
-                "2026-07-07T03:00:00Z",
-                &["brief", "--week", "2026-W28", "--format", "json"],
-            )
-            .await,
-    )
-    .unwrap();
+    let brief: serde_json::Value = s.app.brief_json("2026-07-07T03:00:00Z", "2026-W28").await;
     for list in [
         "new_models",
         "removed_models",

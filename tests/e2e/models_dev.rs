@@ -30,14 +30,7 @@ async fn two_weeks_of_models_dev_report_its_real_price_and_context_move() {
     assert_eq!(code, 0, "{reports:?}");
     assert_eq!(report(&reports, "models_dev")["rows"], 4111);
 
-    let brief: Value = serde_json::from_str(
-        &app.stdout(
-            "2026-04-06T08:00:00Z",
-            &["brief", "--week", "2026-W14", "--format", "json"],
-        )
-        .await,
-    )
-    .unwrap();
+    let brief: Value = app.brief_json("2026-04-06T08:00:00Z", "2026-W14").await;
     let all: Vec<&Value> = brief["price_changes"]
         .as_array()
         .unwrap()

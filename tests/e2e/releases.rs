@@ -94,14 +94,7 @@ async fn a_new_release_is_one_notice_and_a_new_baseline_not_a_hundred_removals()
         .unwrap();
     assert_eq!(current.release.as_deref(), Some(NEW));
 
-    let brief: Value = serde_json::from_str(
-        &app.stdout(
-            "2026-07-13T08:00:00Z",
-            &["brief", "--week", "2026-W28", "--format", "json"],
-        )
-        .await,
-    )
-    .unwrap();
+    let brief: Value = app.brief_json("2026-07-13T08:00:00Z", "2026-W28").await;
     let notices: Vec<&Value> = brief["notices"]
         .as_array()
         .unwrap()

@@ -85,13 +85,7 @@ async fn cut_both_ways(kind: &str, file: &str, extra: String, why_without_length
     let app = App::new(&[src]);
     let (code, reports) = app.ingest("2026-07-06T20:00:00Z").await;
     assert_eq!(code, 0, "the whole file is healthy: {reports:?}");
-    let before = app
-        .store()
-        .await
-        .latest_healthy("victim", None)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = app.latest("victim").await;
 
     for (declare, why) in [
         (true, "Content-Length promised"),
@@ -107,23 +101,10 @@ async fn cut_both_ways(kind: &str, file: &str, extra: String, why_without_length
         );
         let error = victim["error"].as_str().unwrap();
         assert!(error.contains(why), "{kind}: {error:?} should say {why:?}");
-        let after = app
-            .store()
-            .await
-            .latest_healthy("victim", None)
-            .await
-            .unwrap()
-            .unwrap();
+        let after = app.latest("victim").await;
         assert_eq!(after.id, before.id, "the earlier snapshot stays current");
     }
-    let brief: serde_json::Value = serde_json::from_str(
-        &app.stdout(
-            "2026-07-07T03:00:00Z",
-            &["brief", "--format", "json", "--week", "2026-W28"],
-        )
-        .await,
-    )
-    .unwrap();
+    let brief: serde_json::Value = app.brief_json("2026-07-07T03:00:00Z", "2026-W28").await;
     for list in [
         "new_models",
         "rank_shifts",

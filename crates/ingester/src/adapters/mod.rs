@@ -163,6 +163,24 @@ pub(crate) fn csv_complete(s: &str) -> Result<(), ParseError> {
     }
 }
 
+/// The rows of a JSON `data` array, each read as `R` and turned into an observation; a row
+/// that does not read is skipped with its place (`data[3] (its id)`).
+pub(crate) fn json_rows<R: serde::de::DeserializeOwned>(
+    data: Vec<serde_json::Value>,
+    observe: impl Fn(R) -> Result<modelbrief_domain::Observation, String>,
+) -> ParsedPull {
+    let mut out = ParsedPull::default();
+    for (i, value) in data.into_iter().enumerate() {
+        let at = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("data[{i}]"), |id| format!("data[{i}] ({id})"));
+        let row = serde_json::from_value::<R>(value).map_err(|e| e.to_string());
+        out.record(at, row.and_then(&observe));
+    }
+    out
+}
+
 pub(crate) fn json_error(e: &serde_json::Error) -> ParseError {
     ParseError::Syntax {
         format: "JSON",

@@ -102,16 +102,7 @@ pub fn join_pages(pages: &[Vec<u8>]) -> Result<Vec<u8>, ParseError> {
 pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
     let s = text(body, "JSON")?;
     let doc: Doc = serde_json::from_str(s).map_err(|e| json_error(&e))?;
-    let mut out = ParsedPull::default();
-    for (i, value) in doc.data.into_iter().enumerate() {
-        let at = value
-            .get("id")
-            .and_then(|v| v.as_str())
-            .map_or_else(|| format!("data[{i}]"), |id| format!("data[{i}] ({id})"));
-        let row = serde_json::from_value::<Row>(value).map_err(|e| e.to_string());
-        out.record(at, row.and_then(observation));
-    }
-    Ok(out)
+    Ok(super::json_rows::<Row>(doc.data, observation))
 }
 
 fn price(raw: &str, field: &str) -> Result<Option<PricePerMTok>, String> {
