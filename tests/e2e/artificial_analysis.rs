@@ -90,3 +90,54 @@ async fn with_its_key_speed_latency_and_indices_reach_compare_and_the_key_is_nev
     assert_eq!(c["b"]["speed"]["ttft_s"].as_f64(), Some(1.31));
     assert_eq!(c["a"]["speed"]["source"], "aa");
 }
+
+#[tokio::test]
+async fn a_large_move_in_measured_speed_is_reported_in_the_brief() {
+    let server = FixtureServer::start().await;
+    let path = "/api/v2/data/llms/models";
+    server.set(
+        path,
+        Reply::NeedsHeader("x-api-key", KEY.into(), Box::new(Reply::Body(answer()))),
+    );
+    let app = app(&server).with_env("MB_TEST_AA_KEY", KEY);
+    let (code, _) = app.ingest("2026-07-05T20:00:00Z").await;
+    assert_eq!(code, 0);
+    // A week later GPT-5.5 is served faster (182.4 -> 260 tok/s); Claude's latency barely moves.
+    let faster = String::from_utf8(answer())
+        .unwrap()
+        .replace("182.4", "260.0")
+        .replace("1.31", "1.35");
+    server.set(
+        path,
+        Reply::NeedsHeader(
+            "x-api-key",
+            KEY.into(),
+            Box::new(Reply::Body(faster.into_bytes())),
+        ),
+    );
+    let (code, _) = app.ingest("2026-07-08T20:00:00Z").await;
+    assert_eq!(code, 0);
+    let e = app.brief_json("2026-07-13T08:00:00Z", "2026-W28").await;
+    let speed = e["speed_changes"].as_array().unwrap();
+    assert_eq!(speed.len(), 1, "{speed:#?}");
+    assert_eq!(
+        (
+            speed[0]["metric"].as_str(),
+            speed[0]["old"].as_f64(),
+            speed[0]["new"].as_f64()
+        ),
+        (Some("tokens_per_s"), Some(182.4), Some(260.0))
+    );
+    let text = app
+        .stdout(
+            "2026-07-13T08:00:00Z",
+            &["brief", "--week", "2026-W28", "--format", "text"],
+        )
+        .await;
+    assert!(
+        text.contains(
+            "GPT-5.5 (high) (gpt-5-5): output speed 182 tok/s \u{2192} 260 tok/s (+42.5%)"
+        ),
+        "{text}"
+    );
+}

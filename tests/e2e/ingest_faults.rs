@@ -332,3 +332,27 @@ async fn an_operator_accepts_a_held_pull_once_and_the_next_is_judged_against_it(
         "an unknown source is a usage error"
     );
 }
+
+#[tokio::test]
+async fn a_pull_with_fewer_rows_than_min_rows_is_held_even_with_nothing_before_it() {
+    let server = crate::common::FixtureServer::start().await;
+    let mut doc: serde_json::Value = serde_json::from_slice(&fixture(GOOD)).unwrap();
+    doc["data"].as_array_mut().unwrap().truncate(171);
+    server.set(
+        "/first.json",
+        Reply::Body(serde_json::to_vec(&doc).unwrap()),
+    );
+    let app = App::new(&[Src::new("victim", "openrouter", server.url("/first.json"))])
+        .with_env("MODELBRIEF__SOURCES__0__MIN_ROWS", "300");
+    let (code, reports) = app.ingest("2026-07-06T20:00:00Z").await;
+    assert_eq!(code, 1);
+    let r = report(&reports, "victim");
+    assert_eq!(r["status"], "quarantined", "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("only 171 rows, fewer than its min_rows of 300"),
+        "{r}"
+    );
+}

@@ -33,8 +33,9 @@ async fn a_new_release_is_one_notice_and_a_new_baseline_not_a_hundred_removals()
     );
     let mut src = Src::new("livebench", "livebench", server.url("/table_{release}.csv"));
     src.extra = format!(
-        "categories_url = \"{}\"\nrelease = \"auto\"\nreleases_url = \"{}\"\n",
+        "categories_url = \"{}\"\ncost_url = \"{}\"\nrelease = \"auto\"\nreleases_url = \"{}\"\n",
         server.url("/categories_{release}.json"),
+        server.url("/cost_{release}.csv"),
         server.url("/constants.js")
     );
     let app = App::new(&[src]);
@@ -71,6 +72,11 @@ async fn a_new_release_is_one_notice_and_a_new_baseline_not_a_hundred_removals()
         "/table_2026_06_25.csv",
         Reply::Body(fixture("livebench-2026-06-25/2026-07-06.csv")),
     );
+    // The new release publishes what running it cost (the old one had no cost file: 404).
+    server.set(
+        "/cost_2026_06_25.csv",
+        Reply::Body(fixture("livebench-2026-06-25-cost/2026-07-06.csv")),
+    );
     for now in [
         "2026-07-07T20:00:00Z",
         "2026-07-09T20:00:00Z",
@@ -93,6 +99,20 @@ async fn a_new_release_is_one_notice_and_a_new_baseline_not_a_hundred_removals()
         .unwrap()
         .unwrap();
     assert_eq!(current.release.as_deref(), Some(NEW));
+    let rows = store.snapshot_observations(current.id).await.unwrap();
+    let costed = rows
+        .iter()
+        .filter(|o| o.extras.get("run_cost_usd").is_some())
+        .count();
+    assert_eq!(
+        costed,
+        rows.len(),
+        "every row of the new release has its run cost"
+    );
+    assert!(
+        rows.iter().all(|o| o.input_per_mtok.is_none()),
+        "assumed prices are not listings"
+    );
 
     let brief: Value = app.brief_json("2026-07-13T08:00:00Z", "2026-W28").await;
     let notices: Vec<&Value> = brief["notices"]

@@ -489,6 +489,8 @@ pub struct SourceConfig {
     pub enabled: bool,
     /// LiveBench: the categories JSON that maps categories to task columns.
     pub categories_url: Option<String>,
+    /// LiveBench: the cost file (`cost_{release}.csv`): what running the benchmark cost.
+    pub cost_url: Option<String>,
     /// `"auto"` (the newest release `releases_url` names) or a release date (`"2026-06-25"`);
     /// `{release}` in `url` and `categories_url` is replaced by it, written with underscores.
     pub release: Option<String>,
@@ -504,6 +506,8 @@ pub struct SourceConfig {
     pub api_key_env: Option<String>,
     /// The header the key is sent in (default `x-api-key`).
     pub api_key_header: Option<String>,
+    /// A pull with fewer rows than this is held (a partial answer that still parses).
+    pub min_rows: Option<usize>,
     /// Overrides `[schedule] ingest` for this source.
     pub schedule: Option<CronExpr>,
     /// Content unchanged for longer than this makes the source stale (default: 10 days for
@@ -888,7 +892,10 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
             ))
         })?;
         let options = match s.kind {
-            SourceKind::Livebench => KindOptions::Livebench { categories: None },
+            SourceKind::Livebench => KindOptions::Livebench {
+                categories: None,
+                cost: None,
+            },
             SourceKind::ArenaDataset => KindOptions::ArenaDataset {
                 categories: s
                     .categories
@@ -919,6 +926,7 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                 "categories_url",
                 SourceKind::Livebench,
             ),
+            (s.cost_url.is_some(), "cost_url", SourceKind::Livebench),
             (s.html.is_some(), "html", SourceKind::HtmlTable),
         ] {
             if set && s.kind != kind {
@@ -930,9 +938,9 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         }
         if s.release.is_none()
             && (s.url.contains("{release}")
-                || s.categories_url
-                    .as_deref()
-                    .is_some_and(|c| c.contains("{release}")))
+                || [&s.categories_url, &s.cost_url]
+                    .iter()
+                    .any(|u| u.as_deref().is_some_and(|c| c.contains("{release}"))))
         {
             return Err(ConfigError(format!(
                 "{} (key `url`): {{release}} in a URL needs `release = \"auto\"` (with releases_url) or a release date",
@@ -975,12 +983,24 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
                 kind: s.kind,
                 url,
                 categories_url,
+                cost_url: match &s.cost_url {
+                    Some(c) => Some(
+                        resolve_url(&c.replace("{release}", "RELEASE"), base).map_err(|e| {
+                            ConfigError(format!(
+                                "{} (key `cost_url`): bad URL {c:?}: {e}",
+                                at(i, "cost_url")
+                            ))
+                        })?,
+                    ),
+                    None => None,
+                },
                 options,
                 max_unchanged: s
                     .max_unchanged
                     .unwrap_or_else(|| s.kind.default_max_unchanged()),
                 release,
                 api_key,
+                min_rows: s.min_rows,
             });
         }
     }
@@ -1032,6 +1052,7 @@ fn release_spec(s: &SourceConfig, release: &str, base: &Path) -> Result<ReleaseS
         choice,
         url: s.url.clone(),
         categories_url: s.categories_url.clone(),
+        cost_url: s.cost_url.clone(),
         base: base.to_path_buf(),
     };
     spec.urls("2000-01-01")?;
@@ -1324,7 +1345,7 @@ mod tests {
         ));
         let l = load(&p, &[]).unwrap();
         let r = l.sources[0].release.as_ref().unwrap();
-        let (url, categories) = r.urls("2026-06-25").unwrap();
+        let (url, categories, _) = r.urls("2026-06-25").unwrap();
         assert_eq!(url.as_str(), "https://x/table_2026_06_25.csv");
         assert_eq!(
             categories.unwrap().as_str(),

@@ -14,6 +14,9 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// What a fetch brought: the document, the LiveBench categories and cost files, the release.
+type Pulled = (Fetched, Option<Vec<u8>>, Option<Vec<u8>>, Option<String>);
+
 /// The outcome of one source's pull, as printed by `modelbrief ingest`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceReport {
@@ -101,13 +104,13 @@ impl Ingest<'_> {
             Some(error) => Err((error, None)),
             None => self.fetch(spec, &cond).await,
         };
-        let release = fetched.as_ref().ok().and_then(|f| f.2.clone());
+        let release = fetched.as_ref().ok().and_then(|f| f.3.clone());
         pull.result = match fetched {
             Err(error) => {
                 pull.http_status = error.1;
                 PullResult::Failed { error: error.0 }
             }
-            Ok((Fetched::NotModified { status }, _, _)) => {
+            Ok((Fetched::NotModified { status }, _, _, _)) => {
                 pull.http_status = Some(status);
                 match &previous {
                     Some(p) => {
@@ -132,6 +135,7 @@ impl Ingest<'_> {
                     last_modified,
                 },
                 categories,
+                cost,
                 _,
             )) => {
                 pull.http_status = status;
@@ -139,6 +143,10 @@ impl Ingest<'_> {
                 let mut hasher = Sha256::new();
                 hasher.update(&body);
                 if let Some(c) = &categories {
+                    hasher.update(c);
+                }
+                if let Some(c) = &cost {
+                    hasher.update(b"cost");
                     hasher.update(c);
                 }
                 // How a table is read is part of what was stored: a fixed selector re-parses.
@@ -163,7 +171,7 @@ impl Ingest<'_> {
                         self.judge(
                             spec,
                             body,
-                            categories,
+                            (categories, cost),
                             comparable,
                             (etag, last_modified),
                             release.clone(),
@@ -214,16 +222,21 @@ impl Ingest<'_> {
         &self,
         spec: &SourceSpec,
         cond: &Conditional,
-    ) -> Result<(Fetched, Option<Vec<u8>>, Option<String>), (String, Option<u16>)> {
+    ) -> Result<Pulled, (String, Option<u16>)> {
         let err =
             |e: modelbrief_ingester::FetchError| (format!("{:#}", anyhow::Error::from(e)), None);
-        let (mut main, categories_url, release) = match &spec.release {
+        let (mut main, categories_url, cost_url, release) = match &spec.release {
             None => {
                 let main = self.fetcher.fetch(&spec.url, cond).await.map_err(|e| {
                     let status = e.http_status();
                     (err(e).0, status)
                 })?;
-                (main, spec.categories_url.clone(), None)
+                (
+                    main,
+                    spec.categories_url.clone(),
+                    spec.cost_url.clone(),
+                    None,
+                )
             }
             Some(r) => self.fetch_release(r, cond).await?,
         };
@@ -250,7 +263,22 @@ impl Ingest<'_> {
             }
             _ => None,
         };
-        Ok((main, categories, release))
+        // The cost file is an extra: a release without one (404), or one that cannot be
+        // fetched, leaves the costs out, never the pull.
+        let cost = match &cost_url {
+            Some(url) if matches!(main, Fetched::Body { .. }) => {
+                match self.fetcher.fetch(url, &Conditional::default()).await {
+                    Ok(Fetched::Body { body, .. }) => Some(body),
+                    Ok(Fetched::NotModified { .. }) => None,
+                    Err(e) => {
+                        tracing::warn!(url = %url, error = %e, "no cost file; costs left out");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        Ok((main, categories, cost, release))
     }
 
     /// The newest release whose data file answers: from the listing (`release = "auto"`),
@@ -259,7 +287,8 @@ impl Ingest<'_> {
         &self,
         spec: &ReleaseSpec,
         cond: &Conditional,
-    ) -> Result<(Fetched, Option<url::Url>, Option<String>), (String, Option<u16>)> {
+    ) -> Result<(Fetched, Option<url::Url>, Option<url::Url>, Option<String>), (String, Option<u16>)>
+    {
         const TRIES: usize = 3;
         let err = |e: modelbrief_ingester::FetchError| {
             let status = e.http_status();
@@ -294,13 +323,13 @@ impl Ingest<'_> {
         };
         let mut missing = Vec::new();
         for release in candidates {
-            let (url, categories) = spec.urls(&release).map_err(|e| (e, None))?;
+            let (url, categories, cost) = spec.urls(&release).map_err(|e| (e, None))?;
             match self.fetcher.fetch(&url, cond).await {
                 Ok(f) => {
                     if !missing.is_empty() {
                         tracing::warn!(release = %release, missing = ?missing, "newer releases are listed but not published yet");
                     }
-                    return Ok((f, categories, Some(release)));
+                    return Ok((f, categories, cost, Some(release)));
                 }
                 Err(e) if e.http_status() == Some(404) => {
                     missing.push(format!("{release} ({url}: 404)"))
@@ -430,7 +459,7 @@ impl Ingest<'_> {
         &self,
         spec: &SourceSpec,
         body: Vec<u8>,
-        categories: Option<Vec<u8>>,
+        (categories, cost): (Option<Vec<u8>>, Option<Vec<u8>>),
         previous: Option<i64>,
         (etag, last_modified): (Option<String>, Option<String>),
         release: Option<String>,
@@ -439,7 +468,7 @@ impl Ingest<'_> {
     ) -> anyhow::Result<PullResult> {
         let kind = spec.kind;
         let options = match &spec.options {
-            KindOptions::Livebench { .. } => KindOptions::Livebench { categories },
+            KindOptions::Livebench { .. } => KindOptions::Livebench { categories, cost },
             other => other.clone(),
         };
         let parsed =
@@ -465,6 +494,17 @@ impl Ingest<'_> {
             Some(id) => Some(self.store.snapshot_observations(id).await?),
             None => None,
         };
+        if let Some(min) = spec.min_rows
+            && parsed.observations.len() < min
+        {
+            return Ok(PullResult::Quarantined {
+                reason: format!(
+                    "only {} rows, fewer than its min_rows of {min}",
+                    parsed.observations.len()
+                ),
+                rows: parsed.observations.len() as i64,
+            });
+        }
         let accepted = self.accept.iter().any(|a| a == spec.name.as_str());
         if accepted {
             tracing::warn!(

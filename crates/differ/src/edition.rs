@@ -22,6 +22,9 @@ pub struct Edition {
     pub rank_shifts: Vec<RankShift>,
     pub removed_models: Vec<RemovedModel>,
     pub context_changes: Vec<ContextChange>,
+    /// Moves of 25% or more in measured speed or latency on a listing.
+    #[serde(default)]
+    pub speed_changes: Vec<SpeedChange>,
     pub notices: Vec<Notice>,
     pub sources: Vec<SourceHealth>,
     /// The price history of the models whose price moved most (the brief's chart), biggest
@@ -194,6 +197,29 @@ pub struct Notice {
     pub to: Option<String>,
 }
 
+/// What a speed change measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeedMetric {
+    /// Output tokens per second (higher is better).
+    TokensPerS,
+    /// Time to first token in seconds (lower is better).
+    TtftS,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeedChange {
+    pub model: String,
+    pub name: String,
+    pub source: String,
+    pub listing: String,
+    pub metric: SpeedMetric,
+    pub old: f64,
+    pub new: f64,
+    pub pct: f64,
+    pub as_of: Timestamp,
+}
+
 /// What kind of price or context change: news, or a value put back into place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -323,6 +349,9 @@ impl Edition {
                 "context changes",
             ));
         }
+        if !self.speed_changes.is_empty() {
+            parts.push(n(self.speed_changes.len(), "speed change", "speed changes"));
+        }
         parts.join(", ")
     }
 
@@ -334,6 +363,7 @@ impl Edition {
             && self.rank_shifts.is_empty()
             && self.removed_models.is_empty()
             && self.context_changes.is_empty()
+            && self.speed_changes.is_empty()
     }
 }
 

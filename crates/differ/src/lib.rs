@@ -19,6 +19,7 @@ mod prices;
 mod rank;
 #[cfg(test)]
 mod scenarios;
+mod speed;
 
 pub use categories::{CategoryDef, CategoryPart};
 pub use edition::*;
@@ -164,6 +165,7 @@ pub fn compute(
     let (new_models, returned) =
         models::new_models(sources, window, first_seen, &reshaped, &mut notices);
     let removed_models = models::removed_models(sources, window, settings);
+    let speed_changes = speed::changes(sources);
     let (price_changes, listing_price_changes, context_changes) =
         prices::changes(sources, settings, &mut notices);
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
@@ -231,6 +233,7 @@ pub fn compute(
         rank_shifts,
         removed_models,
         context_changes,
+        speed_changes,
         notices,
         sources: health,
         price_history: Vec::new(),

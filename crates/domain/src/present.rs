@@ -71,6 +71,19 @@ pub fn tokens(n: u64) -> String {
     }
 }
 
+/// A whole count with thousands separators: `131,072`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A benchmark score: one decimal, without a trailing `.0` (`84.4`, `60`).
 pub fn score(v: f64) -> String {
     let r = round1(v);
@@ -167,6 +180,9 @@ mod tests {
         assert_eq!(tokens(256_000), "256K");
         assert_eq!(tokens(512_000), "512K");
         assert_eq!(tokens(2_048_000), "2.05M");
+        assert_eq!(thousands(131_072), "131,072");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(money(Decimal::from_str("2.50").unwrap()), "$2.5");
         assert_eq!(money(Decimal::from_str("0.9086").unwrap()), "$0.909");
         assert_eq!(money(Decimal::from_str("0.04815").unwrap()), "$0.0482");

@@ -35,16 +35,17 @@ pub enum ReleaseChoice {
 #[derive(Debug, Clone)]
 pub struct ReleaseSpec {
     pub choice: ReleaseChoice,
-    /// `url` and `categories_url` as configured, with `{release}`.
+    /// `url`, `categories_url` and `cost_url` as configured, with `{release}`.
     pub url: String,
     pub categories_url: Option<String>,
+    pub cost_url: Option<String>,
     /// The folder relative `file:` URLs are resolved against.
     pub base: PathBuf,
 }
 
 impl ReleaseSpec {
-    /// The data and categories URLs of one release.
-    pub fn urls(&self, release: &str) -> Result<(Url, Option<Url>), String> {
+    /// The data, categories and cost URLs of one release.
+    pub fn urls(&self, release: &str) -> Result<(Url, Option<Url>, Option<Url>), String> {
         let fill = |t: &str| {
             let raw = t.replace("{release}", &release.replace('-', "_"));
             resolve_url(&raw, &self.base).map_err(|e| format!("bad URL {raw:?}: {e}"))
@@ -52,6 +53,7 @@ impl ReleaseSpec {
         Ok((
             fill(&self.url)?,
             self.categories_url.as_deref().map(fill).transpose()?,
+            self.cost_url.as_deref().map(fill).transpose()?,
         ))
     }
 }
@@ -80,6 +82,8 @@ pub struct SourceSpec {
     pub url: Url,
     /// LiveBench: where its categories file is.
     pub categories_url: Option<Url>,
+    /// LiveBench: its cost file (optional; a release may have none).
+    pub cost_url: Option<Url>,
     pub options: KindOptions,
     /// Content unchanged for longer than this makes the source stale (frozen upstream).
     pub max_unchanged: std::time::Duration,
@@ -88,6 +92,8 @@ pub struct SourceSpec {
     /// The API key the source needs, read from the environment variable the configuration
     /// names.
     pub api_key: Option<ApiKey>,
+    /// A pull with fewer rows is held.
+    pub min_rows: Option<usize>,
 }
 
 /// Whether `name` can be an HTTP header name.

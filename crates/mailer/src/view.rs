@@ -34,6 +34,8 @@ pub struct BriefView {
     pub removed_models: Vec<RemovedView>,
     pub removed_more: usize,
     pub context_changes: Vec<ContextView>,
+    /// "Output speed 82 tok/s → 140 tok/s (+70.7%)".
+    pub speed_changes: Vec<ContextView>,
     pub notices: Vec<String>,
     pub sources: Vec<SourceView>,
     /// The subscriber's unsubscribe link (mail only).
@@ -140,7 +142,9 @@ pub struct SourceView {
     pub ok: bool,
 }
 
-use modelbrief_domain::present::{NA, date, diff, flag, money, money_or_na, pct, score, tokens};
+use modelbrief_domain::present::{
+    NA, date, diff, flag, money, money_or_na, pct, score, thousands, tokens,
+};
 
 fn pair(input: Option<Decimal>, output: Option<Decimal>) -> String {
     match (input, output) {
@@ -456,6 +460,38 @@ impl BriefView {
                 ),
             })
             .collect();
+        let speed_changes = e
+            .speed_changes
+            .iter()
+            .take(MAX_ROWS)
+            .map(|c| {
+                let (what, show): (&str, fn(f64) -> String) = match c.metric {
+                    modelbrief_differ::SpeedMetric::TokensPerS => {
+                        ("output speed", modelbrief_domain::present::speed)
+                    }
+                    modelbrief_differ::SpeedMetric::TtftS => {
+                        ("time to first token", modelbrief_domain::present::seconds)
+                    }
+                };
+                ContextView {
+                    name: c.name.clone(),
+                    model: c.model.clone(),
+                    change: format!(
+                        "{what} {} \u{2192} {} ({})",
+                        show(c.old),
+                        show(c.new),
+                        pct(Some(c.pct))
+                    ),
+                    correction: false,
+                    cited: format!(
+                        "{} listing {}, as of {}",
+                        c.source,
+                        c.listing,
+                        date(c.as_of)
+                    ),
+                }
+            })
+            .collect();
         let context_changes = e
             .context_changes
             .iter()
@@ -463,7 +499,16 @@ impl BriefView {
             .map(|c| ContextView {
                 name: c.name.clone(),
                 model: c.model.clone(),
-                change: format!("{} \u{2192} {} tokens", tokens(c.old), tokens(c.new)),
+                change: {
+                    // Two counts that round alike (131,072 and 128,000 are both "128K") are
+                    // printed exactly, so the change is visible.
+                    let (old, new) = if tokens(c.old) == tokens(c.new) {
+                        (thousands(c.old), thousands(c.new))
+                    } else {
+                        (tokens(c.old), tokens(c.new))
+                    };
+                    format!("{old} \u{2192} {new} tokens")
+                },
                 correction: c.kind == ChangeKind::Correction,
                 cited: format!(
                     "{} listing {}, as of {}",
@@ -526,6 +571,7 @@ impl BriefView {
             removed_models,
             removed_more: e.removed_models.len().saturating_sub(MAX_ROWS),
             context_changes,
+            speed_changes,
             notices: e.notices.iter().map(|n| n.text.clone()).collect(),
             sources,
             unsubscribe_url: None,
@@ -571,4 +617,40 @@ pub fn png_data_uri(png: &[u8]) -> String {
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modelbrief_domain::Timestamp;
+
+    #[test]
+    fn a_context_change_whose_ends_round_alike_is_printed_exactly() {
+        let at = Timestamp::parse("2026-06-15T06:00:00Z").unwrap();
+        let window = modelbrief_differ::Window { from: at, to: at };
+        let mut e = modelbrief_differ::compute(
+            "2026-W25",
+            window,
+            &[],
+            &Default::default(),
+            &Default::default(),
+        );
+        let change = |old, new| modelbrief_differ::ContextChange {
+            model: "r1-distill-llama-70b".into(),
+            name: "R1 Distill Llama 70B".into(),
+            source: "openrouter".into(),
+            listing: "deepseek/deepseek-r1-distill-llama-70b".into(),
+            old,
+            new,
+            kind: ChangeKind::Change,
+            as_of: at,
+        };
+        e.context_changes = vec![change(131_072, 128_000), change(128_000, 1_000_000)];
+        let v = BriefView::new(&e);
+        assert_eq!(
+            v.context_changes[0].change,
+            "131,072 \u{2192} 128,000 tokens"
+        );
+        assert_eq!(v.context_changes[1].change, "128K \u{2192} 1M tokens");
+    }
 }

@@ -98,6 +98,64 @@ pub fn parse(body: &[u8], categories: Option<&[u8]>) -> Result<ParsedPull, Parse
     Ok(out)
 }
 
+/// Adds what running the benchmark cost, from the release's `cost_<release>.csv` (per task,
+/// the total USD cost of the run, under the same column names as the table; and the prices per
+/// 1M tokens LiveBench assumed): `run_cost_usd` (the sum over the tasks the table scores) and
+/// `assumed_input_per_mtok` / `assumed_output_per_mtok` as extras. They are LiveBench's
+/// assumptions, never a price listing. A cost file that cannot be read leaves the costs out,
+/// saying why in `missing`; the scores stand.
+pub fn apply_costs(pull: &mut ParsedPull, cost: &[u8]) {
+    let s = match text(cost, "CSV").and_then(|s| csv_complete(s).map(|()| s)) {
+        Ok(s) => s,
+        Err(e) => {
+            pull.missing.push(RowError {
+                at: "cost file".into(),
+                reason: e.to_string(),
+            });
+            return;
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(s.as_bytes());
+    let Ok(headers) = reader.headers().cloned() else {
+        return;
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (input, output) = (
+        col("input_price_per_million"),
+        col("output_price_per_million"),
+    );
+    let mut by_model = BTreeMap::new();
+    for record in reader.records().flatten() {
+        if let Some(m) = record.get(0) {
+            by_model.insert(m.trim().to_owned(), record);
+        }
+    }
+    for obs in &mut pull.observations {
+        let Some(record) = by_model.get(&obs.source_model) else {
+            continue;
+        };
+        let number = |i: Option<usize>| i.and_then(|i| record.get(i)?.trim().parse::<f64>().ok());
+        let tasks: Vec<f64> = obs
+            .scores
+            .iter()
+            .filter_map(|sc| number(col(&sc.benchmark)))
+            .collect();
+        if !tasks.is_empty() {
+            let total = tasks.iter().sum::<f64>();
+            obs.extras
+                .insert("run_cost_usd", (total * 10_000.0).round() / 10_000.0);
+        }
+        if let Some(p) = number(input) {
+            obs.extras.insert("assumed_input_per_mtok", p);
+        }
+        if let Some(p) = number(output) {
+            obs.extras.insert("assumed_output_per_mtok", p);
+        }
+    }
+}
+
 fn row(
     headers: &csv::StringRecord,
     record: &csv::StringRecord,
@@ -225,5 +283,31 @@ mod tests {
         let py = "LIVE_BENCH_RELEASES = {'2024-07-26', \"2026-06-25\", \"2026-01-08\"}\nDATES = ['2099-01-01']\n";
         assert_eq!(releases(py), ["2024-07-26", "2026-01-08", "2026-06-25"]);
         assert!(releases("nothing here").is_empty());
+    }
+
+    #[test]
+    fn the_cost_file_adds_the_run_cost_and_the_assumed_prices_as_extras_not_prices() {
+        let mut p = parse(
+            b"model,code_generation,code_completion,olympiad\nm1,60,70,80\nm2,50,40,30\n",
+            Some(CATS),
+        )
+        .unwrap();
+        apply_costs(
+            &mut p,
+            b"model,code_generation,code_completion,nq_code_generation,input_price_per_million,output_price_per_million\nm1,1.25,0.5,100,3,15\n",
+        );
+        let m1 = &p.observations[0];
+        assert_eq!(
+            m1.extras.get("run_cost_usd"),
+            Some(&serde_json::json!(1.75))
+        );
+        assert_eq!(
+            m1.extras.get("assumed_input_per_mtok"),
+            Some(&serde_json::json!(3.0))
+        );
+        assert_eq!(m1.input_per_mtok, None, "an assumption, not a listing");
+        assert!(p.observations[1].extras.get("run_cost_usd").is_none());
+        apply_costs(&mut p, b"model,code_generation\nm1,1.2");
+        assert_eq!(p.missing.len(), 1, "a cut cost file is said, and ignored");
     }
 }

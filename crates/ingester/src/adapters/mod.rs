@@ -23,6 +23,8 @@ pub enum KindOptions {
     /// LiveBench: the categories file maps each category to its task columns.
     Livebench {
         categories: Option<Vec<u8>>,
+        /// `cost_<release>.csv`, when the release has one.
+        cost: Option<Vec<u8>>,
     },
     HtmlTable(HtmlTableSpec),
     /// The official Arena data: which categories are leaderboards (`overall` by default).
@@ -96,7 +98,13 @@ fn parse_kind(
         SourceKind::Lmarena => lmarena::parse(body),
         SourceKind::Aider => aider::parse(body),
         SourceKind::Livebench => match options {
-            KindOptions::Livebench { categories } => livebench::parse(body, categories.as_deref()),
+            KindOptions::Livebench { categories, cost } => {
+                let mut pull = livebench::parse(body, categories.as_deref())?;
+                if let Some(cost) = cost {
+                    livebench::apply_costs(&mut pull, cost);
+                }
+                Ok(pull)
+            }
             _ => livebench::parse(body, None),
         },
         SourceKind::ArenaDataset => match options {
