@@ -157,7 +157,7 @@ pub(crate) fn new_models(
                 )
             } else {
                 format!(
-                    "{} models appeared on {source} with its change of row set; they are not reported as new because most are older models returning: {}",
+                    "{} models that only {source} lists appeared with its change of row set; a wholesale change cannot tell returning models from new ones, so none is reported as new: {}",
                     names.len(),
                     names.join(", ")
                 )
