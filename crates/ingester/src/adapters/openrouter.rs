@@ -59,18 +59,27 @@ pub struct Page {
     pub rows: usize,
 }
 
-/// Reads a page's paging fields; `None` when the body is not a JSON object with `data`.
+/// Reads a page's paging fields; `None` when the body is not a JSON object with `data`. The
+/// rows are counted, not built (`IgnoredAny`): a catalogue page is a megabyte of JSON.
 pub fn page(body: &[u8]) -> Option<Page> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let rows = v.get("data")?.as_array()?.len();
+    #[derive(Deserialize)]
+    struct Links {
+        #[serde(default)]
+        next: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Paging {
+        data: Vec<serde::de::IgnoredAny>,
+        #[serde(default)]
+        links: Option<Links>,
+        #[serde(default)]
+        total_count: Option<u64>,
+    }
+    let p: Paging = serde_json::from_slice(body).ok()?;
     Some(Page {
-        next: v
-            .pointer("/links/next")
-            .and_then(|n| n.as_str())
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned),
-        total_count: v.get("total_count").and_then(serde_json::Value::as_u64),
-        rows,
+        next: p.links.and_then(|l| l.next).filter(|n| !n.is_empty()),
+        total_count: p.total_count,
+        rows: p.data.len(),
     })
 }
 
