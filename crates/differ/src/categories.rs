@@ -115,6 +115,99 @@ pub(crate) fn category_scores(
 /// Name of the overall score among the category scores.
 pub const OVERALL: &str = "Overall";
 
+/// The subset of `sets` that most of them contain (ties: the larger, then the first in order):
+/// the one basis a board ranks everybody on.
+fn dominant<'a>(sets: impl Iterator<Item = Vec<&'a str>>) -> Option<Vec<&'a str>> {
+    let sets: Vec<Vec<&str>> = sets.filter(|s| !s.is_empty()).collect();
+    let mut candidates = sets.clone();
+    candidates.sort();
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .map(|c| {
+            let n = sets
+                .iter()
+                .filter(|s| c.iter().all(|x| s.contains(x)))
+                .count();
+            (n, c.len(), std::cmp::Reverse(c.clone()), c)
+        })
+        .max()
+        .map(|(_, _, _, c)| c)
+}
+
+/// Category scores for the category *boards*: each category ranks every model on one basis,
+/// the set of its benchmarks most models have (LiveBench's 0–100 task means are never averaged
+/// with an index on another scale for some models and not others), and the overall board on
+/// the one set of categories most models have. `basis_from` (the current snapshot's scores)
+/// chooses the bases, so both ends of the week are ranked on the same ones.
+pub(crate) fn board_scores(
+    defs: &[CategoryDef],
+    basis_from: &BTreeMap<String, BTreeMap<String, f64>>,
+    scores: &BTreeMap<String, BTreeMap<String, f64>>,
+    overall_min: usize,
+) -> BTreeMap<String, BTreeMap<String, CategoryScore>> {
+    let board_defs: Vec<CategoryDef> = defs
+        .iter()
+        .filter_map(|d| {
+            let present = basis_from.values().map(|bench| {
+                d.parts
+                    .iter()
+                    .filter(|p| bench.contains_key(&p.benchmark))
+                    .map(|p| p.benchmark.as_str())
+                    .collect::<Vec<_>>()
+            });
+            let basis = dominant(present.filter(|s| s.len() >= d.min_benchmarks.max(1)))?;
+            Some(CategoryDef {
+                name: d.name.clone(),
+                weight: d.weight,
+                min_benchmarks: basis.len(),
+                parts: d
+                    .parts
+                    .iter()
+                    .filter(|p| basis.contains(&p.benchmark.as_str()))
+                    .cloned()
+                    .collect(),
+            })
+        })
+        .collect();
+    let with_overall = |s| category_scores(&board_defs, s, overall_min);
+    let chooser = with_overall(basis_from);
+    let categories = dominant(
+        chooser
+            .values()
+            .filter(|c| c.contains_key(OVERALL))
+            .map(|c| {
+                c.keys()
+                    .filter(|k| k.as_str() != OVERALL)
+                    .map(String::as_str)
+                    .collect()
+            }),
+    );
+    let mut out = with_overall(scores);
+    for cats in out.values_mut() {
+        let overall = categories.as_ref().and_then(|set| {
+            let weights: BTreeMap<&str, f64> = board_defs
+                .iter()
+                .map(|d| (d.name.as_str(), d.weight))
+                .collect();
+            let parts: Vec<(&CategoryScore, f64)> = set
+                .iter()
+                .map(|k| Some((cats.get(*k)?, weights[k])))
+                .collect::<Option<_>>()?;
+            let w: f64 = parts.iter().map(|(_, w)| w).sum();
+            (w > 0.0).then(|| CategoryScore {
+                value: parts.iter().map(|(c, w)| c.value * w).sum::<f64>() / w,
+                basis: set.join("+"),
+            })
+        });
+        cats.remove(OVERALL);
+        if let Some(o) = overall {
+            cats.insert(OVERALL.to_owned(), o);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +255,28 @@ mod tests {
             !cats["m2"].contains_key(OVERALL),
             "one category is not enough for overall"
         );
+    }
+
+    #[test]
+    fn a_category_board_ranks_everybody_on_the_benchmarks_most_models_have() {
+        let defs = vec![def("Agentic", &["livebench", "aa_index"], 1)];
+        let model = |pairs: &[(&str, f64)]| -> BTreeMap<String, f64> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+        };
+        let scores = BTreeMap::from([
+            // A is also on an index with another scale; on what everybody has, it is last but one.
+            (
+                "a".to_owned(),
+                model(&[("livebench", 60.0), ("aa_index", 80.0)]),
+            ),
+            ("b".to_owned(), model(&[("livebench", 70.0)])),
+            ("c".to_owned(), model(&[("livebench", 50.0)])),
+        ]);
+        let board = board_scores(&defs, &scores, &scores, 1);
+        let value = |m: &str| board[m]["Agentic"].value;
+        assert_eq!((value("a"), value("b"), value("c")), (60.0, 70.0, 50.0));
+        assert!(board.values().all(|c| c["Agentic"].basis == "livebench"));
+        // The overall board, too, is on the one set of categories most models have.
+        assert_eq!(board["a"][OVERALL].value, 60.0);
     }
 }

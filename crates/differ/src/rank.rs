@@ -6,7 +6,7 @@
 //! was rescaled (a `rescaled:` notice on a pull in the window) is reported once as a
 //! methodology change instead of as shifts.
 
-use crate::categories::{CategoryScore, OVERALL, best_scores, category_scores};
+use crate::categories::{CategoryScore, OVERALL, best_scores, board_scores};
 use crate::{Notice, NoticeKind, RankShift, Settings, ShiftKind, SourceInput, Window};
 use modelbrief_domain::{Observation, PullNotice, SourceKind, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
@@ -432,16 +432,16 @@ pub(crate) fn shifts(
                 both.iter()
                     .flat_map(|s| s.current.as_ref().unwrap().observations.iter()),
             );
-            let bcats = category_scores(
-                &settings.categories,
-                &bscores,
-                settings.overall_min_categories,
-            );
-            let ccats = category_scores(
-                &settings.categories,
-                &cscores,
-                settings.overall_min_categories,
-            );
+            // Each board ranks everybody on one basis, chosen from the current scores.
+            let board = |scores| {
+                board_scores(
+                    &settings.categories,
+                    &cscores,
+                    scores,
+                    settings.overall_min_categories,
+                )
+            };
+            let (bcats, ccats) = (board(&bscores), board(&cscores));
             let names = model_names(&both);
             let as_of = both
                 .iter()
@@ -492,10 +492,29 @@ pub(crate) fn shifts(
                             .collect(),
                     )
                 };
-                let display = if cat == OVERALL {
-                    "Overall (categories)".to_owned()
-                } else {
-                    format!("{cat} (category)")
+                // The board's one basis, said in its name: a reader sees what it ranks on.
+                let basis = ccats
+                    .values()
+                    .find_map(|c| c.get(cat))
+                    .map(|c| c.basis.clone())
+                    .unwrap_or_default();
+                let on = basis
+                    .split('+')
+                    .filter(|b| !b.is_empty())
+                    .map(|b| {
+                        if cat == OVERALL {
+                            b.to_owned()
+                        } else {
+                            leaderboard_name("", b).trim().to_owned()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                let display = match (cat == OVERALL, on.is_empty()) {
+                    (true, true) => "Overall (categories)".to_owned(),
+                    (true, false) => format!("Overall (categories: {on})"),
+                    (false, true) => format!("{cat} (category)"),
+                    (false, false) => format!("{cat} (category: {on})"),
                 };
                 shifts_of(
                     &format!("category:{cat}"),
