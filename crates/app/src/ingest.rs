@@ -343,6 +343,17 @@ impl Ingest<'_> {
         ))
     }
 
+    /// One further page of a paged list: a body, or why not.
+    async fn fetch_page(&self, url: &url::Url) -> Result<Vec<u8>, String> {
+        match self.fetcher.fetch(url, &Conditional::default()).await {
+            Ok(Fetched::Body { body, .. }) => Ok(body),
+            Ok(Fetched::NotModified { .. }) => {
+                Err(format!("{url}: a page answered 304 to a plain GET"))
+            }
+            Err(e) => Err(format!("{:#}", anyhow::Error::from(e))),
+        }
+    }
+
     /// A paged list (OpenRouter's `links.next`, `total_count`): follows the pages on the same
     /// host to the end and joins them; a list shorter than its `total_count` is incomplete.
     async fn follow_pages(&self, url: &url::Url, first: Vec<u8>) -> Result<Vec<u8>, String> {
@@ -368,13 +379,7 @@ impl Ingest<'_> {
             {
                 return Err(format!("{at}: links.next {next} leaves {url}'s host"));
             }
-            let body = match self.fetcher.fetch(&next, &Conditional::default()).await {
-                Ok(Fetched::Body { body, .. }) => body,
-                Ok(Fetched::NotModified { .. }) => {
-                    return Err(format!("{next}: a page answered 304 to a plain GET"));
-                }
-                Err(e) => return Err(format!("{:#}", anyhow::Error::from(e))),
-            };
+            let body = self.fetch_page(&next).await?;
             page = openrouter::page(&body)
                 .ok_or_else(|| format!("{next}: page {} is not a models list", pages.len() + 1))?;
             rows += page.rows;
@@ -428,13 +433,7 @@ impl Ingest<'_> {
                 .clear()
                 .extend_pairs(kept)
                 .append_pair("offset", &offset.to_string());
-            let body = match self.fetcher.fetch(&next, &Conditional::default()).await {
-                Ok(Fetched::Body { body, .. }) => body,
-                Ok(Fetched::NotModified { .. }) => {
-                    return Err(format!("{next}: a page answered 304 to a plain GET"));
-                }
-                Err(e) => return Err(format!("{:#}", anyhow::Error::from(e))),
-            };
+            let body = self.fetch_page(&next).await?;
             let (more, _, _) = page(&body)
                 .ok_or_else(|| format!("{next}: page {} is not a page of rows", pages + 1))?;
             if more.is_empty() {

@@ -46,6 +46,14 @@ impl PricePerMTok {
         Ok(Self(d.normalize()))
     }
 
+    /// A price per 1M tokens that a source writes as a JSON or table number: kept to nine
+    /// decimals, so the binary float's tail (`0.15000000000000002`) is not a price change.
+    pub fn from_per_mtok_f64(v: f64) -> Result<Self, InvalidPrice> {
+        let d =
+            Decimal::from_f64_retain(v).ok_or_else(|| InvalidPrice::NotANumber(v.to_string()))?;
+        Self::from_per_mtok(d.round_dp(9))
+    }
+
     pub fn parse(raw: &str) -> Result<Self, InvalidPrice> {
         let d =
             Decimal::from_str(raw.trim()).map_err(|_| InvalidPrice::NotANumber(raw.to_owned()))?;

@@ -342,6 +342,11 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
     }
 }
 
+/// `openrouter listing deepseek/deepseek-v4-flash, as of 2026-07-06`.
+fn listing_cited(source: &str, listing: &str, as_of: modelbrief_domain::Timestamp) -> String {
+    format!("{source} listing {listing}, as of {}", date(as_of))
+}
+
 fn old_new(o: &modelbrief_differ::OldNew) -> String {
     match (o.old, o.new) {
         (Some(a), Some(b)) if a == b => money(b),
@@ -483,12 +488,7 @@ impl BriefView {
                         pct(Some(c.pct))
                     ),
                     correction: false,
-                    cited: format!(
-                        "{} listing {}, as of {}",
-                        c.source,
-                        c.listing,
-                        date(c.as_of)
-                    ),
+                    cited: listing_cited(&c.source, &c.listing, c.as_of),
                 }
             })
             .collect();
@@ -510,12 +510,7 @@ impl BriefView {
                     format!("{old} \u{2192} {new} tokens")
                 },
                 correction: c.kind == ChangeKind::Correction,
-                cited: format!(
-                    "{} listing {}, as of {}",
-                    c.source,
-                    c.listing,
-                    date(c.as_of)
-                ),
+                cited: listing_cited(&c.source, &c.listing, c.as_of),
             })
             .collect();
         let sources = e

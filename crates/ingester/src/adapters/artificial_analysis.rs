@@ -12,14 +12,8 @@
 
 use super::{ParseError, json_error, text};
 use modelbrief_domain::{ModelId, Observation, ParsedPull, PricePerMTok, Provider, Score};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-#[derive(Deserialize)]
-struct Doc {
-    data: Vec<serde_json::Value>,
-}
 
 #[derive(Deserialize)]
 struct Row {
@@ -64,17 +58,14 @@ fn price(v: Option<f64>) -> Result<Option<PricePerMTok>, String> {
     let Some(v) = measured(v) else {
         return Ok(None);
     };
-    let d = Decimal::from_f64_retain(v)
-        .map(|d| d.round_dp(9).normalize())
-        .ok_or_else(|| format!("{v} is not a price"))?;
-    PricePerMTok::from_per_mtok(d)
+    PricePerMTok::from_per_mtok_f64(v)
         .map(Some)
         .map_err(|e| e.to_string())
 }
 
 pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
     let s = text(body, "JSON")?;
-    let doc: Doc = serde_json::from_str(s).map_err(|e| json_error(&e))?;
+    let doc: super::DataDoc = serde_json::from_str(s).map_err(|e| json_error(&e))?;
     Ok(super::json_rows::<Row>(doc.data, observation))
 }
 

@@ -48,8 +48,9 @@ impl MetricKind {
         )
     }
 
-    /// The units a cell of this kind may be written in (the first is the default); `extra`
-    /// takes any label.
+    /// The units a cell of this kind may be written in; without one a bare number reads as the
+    /// first (a score cell may still end in `%` unless the unit is `points`); `extra` takes
+    /// any label.
     pub fn units(self) -> &'static [&'static str] {
         match self {
             MetricKind::Score => &["points", "percent"],
@@ -208,6 +209,8 @@ pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError
     let doc = Html::parse_document(s);
     let mut out = ParsedPull::default();
     let mut matched = vec![0usize; spec.metrics.len()];
+    // Per metric: the cells that did not read as its unit, and the first reason.
+    let mut unread: Vec<(usize, Option<String>)> = vec![(0, None); spec.metrics.len()];
     let mut rows = 0usize;
     for (i, row) in doc.select(&spec.rows).enumerate() {
         let at = format!("row {}", i + 1);
@@ -252,6 +255,8 @@ pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError
             let value = match cell_value(&raw, m.kind, m.unit.as_deref()) {
                 Ok(v) => v,
                 Err(reason) => {
+                    unread[k].0 += 1;
+                    unread[k].1.get_or_insert_with(|| reason.clone());
                     out.missing.push(RowError {
                         at: format!("{at} ({name}) metric {}", m.name),
                         reason,
@@ -268,10 +273,7 @@ pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError
                     ci_high: None,
                 }),
                 MetricKind::InputPrice | MetricKind::OutputPrice => {
-                    let price = rust_decimal::Decimal::from_f64_retain(value)
-                        .map(|d| d.round_dp(9).normalize())
-                        .ok_or_else(|| format!("{value} is not a price"))
-                        .and_then(|d| PricePerMTok::from_per_mtok(d).map_err(|e| e.to_string()));
+                    let price = PricePerMTok::from_per_mtok_f64(value);
                     match price {
                         Ok(p) if m.kind == MetricKind::InputPrice => obs.input_per_mtok = Some(p),
                         Ok(p) => obs.output_per_mtok = Some(p),
@@ -309,16 +311,13 @@ pub fn parse(body: &[u8], spec: &HtmlTableSpec) -> Result<ParsedPull, ParseError
         )));
     }
     // So is one whose every cell is unreadable (the column moved, or its unit is wrong).
-    for (m, n) in spec.metrics.iter().zip(&matched) {
-        let suffix = format!(" metric {}", m.name);
-        let mut unread = out.missing.iter().filter(|e| e.at.ends_with(&suffix));
-        let first = unread.next();
-        if *n > 1 && first.is_some() && 1 + unread.count() == *n {
+    for ((m, n), (bad, first)) in spec.metrics.iter().zip(&matched).zip(&unread) {
+        if *n > 1 && bad == n {
             return Err(ParseError::Shape(format!(
                 "metric {:?}: none of its {n} cells reads as {} (first: {})",
                 m.name,
                 m.unit.as_deref().unwrap_or(m.kind.as_str()),
-                first.map_or("", |e| e.reason.as_str())
+                first.as_deref().unwrap_or("")
             )));
         }
     }

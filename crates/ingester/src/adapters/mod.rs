@@ -171,6 +171,12 @@ pub(crate) fn csv_complete(s: &str) -> Result<(), ParseError> {
     }
 }
 
+/// A document whose rows are a `data` array (OpenRouter, Artificial Analysis).
+#[derive(serde::Deserialize)]
+pub(crate) struct DataDoc {
+    pub data: Vec<serde_json::Value>,
+}
+
 /// The rows of a JSON `data` array, each read as `R` and turned into an observation; a row
 /// that does not read is skipped with its place (`data[3] (its id)`).
 pub(crate) fn json_rows<R: serde::de::DeserializeOwned>(

@@ -9,7 +9,6 @@
 
 use super::{ParseError, json_error, text};
 use modelbrief_domain::{ModelId, Observation, ParsedPull, PricePerMTok, Provider};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -70,10 +69,7 @@ const MAKERS: &[&str] = &[
 
 fn price(v: Option<f64>, field: &str) -> Result<Option<PricePerMTok>, String> {
     let Some(v) = v else { return Ok(None) };
-    let d = Decimal::from_f64_retain(v)
-        .map(|d| d.round_dp(9).normalize())
-        .ok_or_else(|| format!("cost.{field} {v} is not a price"))?;
-    PricePerMTok::from_per_mtok(d)
+    PricePerMTok::from_per_mtok_f64(v)
         .map(Some)
         .map_err(|e| format!("cost.{field}: {e}"))
 }

@@ -9,11 +9,6 @@ use modelbrief_domain::{ModelId, Observation, ParsedPull, PricePerMTok, Provider
 use serde::Deserialize;
 
 #[derive(Deserialize)]
-struct Doc {
-    data: Vec<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
 struct Row {
     id: String,
     name: String,
@@ -110,7 +105,7 @@ pub fn join_pages(pages: &[Vec<u8>]) -> Result<Vec<u8>, ParseError> {
 
 pub fn parse(body: &[u8]) -> Result<ParsedPull, ParseError> {
     let s = text(body, "JSON")?;
-    let doc: Doc = serde_json::from_str(s).map_err(|e| json_error(&e))?;
+    let doc: super::DataDoc = serde_json::from_str(s).map_err(|e| json_error(&e))?;
     Ok(super::json_rows::<Row>(doc.data, observation))
 }
 
