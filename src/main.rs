@@ -276,8 +276,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
         println!("  modelbrief --config {shown}/modelbrief.toml brief --week 2026-W27");
         println!(
-            "  MODELBRIEF__TOKENS__SECRET={} modelbrief --config {shown}/modelbrief.toml serve   # then open http://127.0.0.1:8080/archive",
-            demo::DEMO_SECRET
+            "  MODELBRIEF__TOKENS__SECRET=$(openssl rand -hex 32) modelbrief --config {shown}/modelbrief.toml serve   # then open http://127.0.0.1:8080/archive"
         );
         println!(
             "  modelbrief ingest    # the live sources in config/modelbrief.toml (needs the network)"

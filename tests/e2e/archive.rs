@@ -14,7 +14,7 @@ async fn the_archive_feed_and_changes_json_publish_editions_without_personal_dat
     let env = vec![
         (
             "MODELBRIEF__TOKENS__SECRET".to_owned(),
-            "modelbrief-demo-key-public-not-for-production-use".to_owned(),
+            "archive-test-key-archive-test-key-0123456789".to_owned(),
         ),
         (
             "MODELBRIEF__WEB__LISTEN".to_owned(),

@@ -26,3 +26,4 @@ mod staleness;
 mod subscribe;
 mod subscribers_cli;
 mod truncation;
+mod web_limits;

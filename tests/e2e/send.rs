@@ -517,7 +517,12 @@ async fn an_unsubscribe_during_a_send_of_2000_is_honoured() {
     let child = app.spawn(NOW, &["send", "--week", "2026-W28", "--format", "json"]);
     // Wait until the send is under way, then leave.
     smtp.wait_for(100).await;
-    let token = keys().sign(Purpose::Unsubscribe, id, 0);
+    let token = keys().sign(
+        Purpose::Unsubscribe,
+        id,
+        &crate::subscribe::link_key(&app, id).await,
+        0,
+    );
     let r = reqwest::Client::new()
         .post(format!("{}/unsubscribe?token={token}", served.base))
         .body("List-Unsubscribe=One-Click")

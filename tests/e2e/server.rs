@@ -20,7 +20,26 @@ pub fn free_port() -> u16 {
 impl Served {
     /// Starts `serve` with `config`, the given extra environment, and waits until it listens.
     pub fn start(config: &std::path::Path, now: Option<&str>, env: &[(String, String)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_modelbrief"));
+        Self::start_with_open_files(config, now, env, None)
+    }
+
+    /// [`Served::start`] under `ulimit -n open_files` (a systemd unit's `LimitNOFILE`).
+    pub fn start_with_open_files(
+        config: &std::path::Path,
+        now: Option<&str>,
+        env: &[(String, String)],
+        open_files: Option<u64>,
+    ) -> Self {
+        let mut cmd = match open_files {
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(env!("CARGO_BIN_EXE_modelbrief"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_modelbrief")),
+        };
         cmd.arg("--config").arg(config);
         if let Some(now) = now {
             cmd.arg("--now").arg(now);

@@ -18,6 +18,17 @@ pub fn keys() -> TokenKeys {
     .unwrap()
 }
 
+/// The link key of subscriber `id`, which every link token for it carries.
+pub async fn link_key(app: &App, id: i64) -> String {
+    app.store()
+        .await
+        .subscriber(id)
+        .await
+        .unwrap()
+        .expect("the subscriber exists")
+        .link_key
+}
+
 pub struct Site {
     pub app: App,
     pub smtp: SmtpServer,
@@ -27,12 +38,17 @@ pub struct Site {
 
 /// A `serve` process on a temp database, sending mail to a real SMTP server.
 pub async fn site(per_ip_per_minute: u32) -> Site {
+    site_with(per_ip_per_minute, "").await
+}
+
+/// [`site`] with more `[web]` settings.
+pub async fn site_with(per_ip_per_minute: u32, web: &str) -> Site {
     let smtp = SmtpServer::start(&[]);
     let app = App::new(&[]);
     let port = free_port();
     app.append_config(&format!(
         "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\n[mail]\nfrom = \"modelbrief <brief@example.com>\"\npostal_address = \"1 Test Street, Testville\"\n\n\
-         [web]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\nsubscribe_per_ip_per_minute = {per_ip_per_minute}\nrecord_ip = true\n",
+         [web]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\nsubscribe_per_ip_per_minute = {per_ip_per_minute}\nrecord_ip = true\n{web}\n",
         smtp.port
     ));
     let env = vec![("MODELBRIEF__TOKENS__SECRET".to_owned(), SECRET.to_owned())];
@@ -171,11 +187,34 @@ async fn a_visitor_subscribes_confirms_by_mail_and_leaves_with_one_click() {
         .expect("a confirm link")
         .as_str()
         .to_owned();
+    // Opening the link (as a mail scanner or preview does, HEAD or GET) changes nothing: the
+    // page has a button, and only its POST confirms.
+    assert_eq!(s.http.head(&link).send().await.unwrap().status(), 200);
     let r = s.http.get(&link).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "a page with a token"
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Confirm my subscription"), "{page}");
+    assert_eq!(s.subscribers().await[0]["status"], "pending");
+    let r = s.http.post(&link).send().await.unwrap();
+    assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("You’re subscribed"));
-    // Following the link twice is harmless.
-    assert_eq!(s.http.get(&link).send().await.unwrap().status(), 200);
+    // Confirming twice is harmless, and opening the link afterwards says so.
+    assert_eq!(s.http.post(&link).send().await.unwrap().status(), 200);
+    let again = s
+        .http
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("You’re subscribed"), "{again}");
     assert_eq!(s.subscribers().await[0]["status"], "confirmed");
 
     // The operator can prove when and how consent was given.
@@ -210,7 +249,7 @@ async fn a_visitor_subscribes_confirms_by_mail_and_leaves_with_one_click() {
 
     // One-click unsubscribe: a GET changes nothing; the RFC 8058 POST does, once.
     let id = subs[0]["id"].as_i64().unwrap();
-    let token = keys().sign(Purpose::Unsubscribe, id, 0);
+    let token = keys().sign(Purpose::Unsubscribe, id, &link_key(&s.app, id).await, 0);
     let get = s
         .http
         .get(format!("{}?token={token}", s.url("/unsubscribe")))
@@ -292,6 +331,7 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
     let (status, _) = s.subscribe_form(form("real@example.com", true, "")).await;
     assert_eq!(status, 200);
     let id = s.subscribers().await[0]["id"].as_i64().unwrap();
+    let lk = link_key(&s.app, id).await;
     let k = keys();
     let forged = TokenKeys::new(
         secrecy::SecretString::from("another-secret-another-secret-another".to_owned()),
@@ -299,8 +339,8 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
         1,
     )
     .unwrap()
-    .sign(Purpose::Confirm, id, chrono_now());
-    let good_unsub = k.sign(Purpose::Unsubscribe, id, 0);
+    .sign(Purpose::Confirm, id, &lk, chrono_now());
+    let good_unsub = k.sign(Purpose::Unsubscribe, id, &lk, 0);
     for (path, token) in [
         ("/confirm", forged.clone()),
         ("/confirm", good_unsub[..good_unsub.len() - 4].to_owned()),
@@ -316,7 +356,7 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
         assert_eq!(r.status(), 400, "{path} {token}");
         assert!(r.text().await.unwrap().contains("This link is not valid"));
     }
-    let confirm_as_unsub = k.sign(Purpose::Confirm, id, chrono_now());
+    let confirm_as_unsub = k.sign(Purpose::Confirm, id, &lk, chrono_now());
     assert_eq!(
         s.one_click(&confirm_as_unsub).await,
         400,
@@ -325,7 +365,8 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!(s.one_click(&forged).await, 400);
     // An unknown subscriber's valid-looking token gets the same answer as a real one.
     assert_eq!(
-        s.one_click(&k.sign(Purpose::Unsubscribe, 999_999, 0)).await,
+        s.one_click(&k.sign(Purpose::Unsubscribe, 999_999, &lk, 0))
+            .await,
         200
     );
     assert_eq!(
@@ -334,7 +375,7 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
         "nothing changed"
     );
 
-    let expired = k.sign(Purpose::Confirm, id, chrono_now() - 8 * 86400);
+    let expired = k.sign(Purpose::Confirm, id, &lk, chrono_now() - 8 * 86400);
     let r = s
         .http
         .get(format!("{}?token={expired}", s.url("/confirm")))
@@ -372,12 +413,13 @@ async fn the_answer_never_reveals_whether_an_address_is_subscribed() {
     let s = site(1000).await;
     let (_, first) = s.subscribe_form(form("known@example.com", true, "")).await;
     let id = s.subscribers().await[0]["id"].as_i64().unwrap();
+    let lk = link_key(&s.app, id).await;
     let r = s
         .http
-        .get(format!(
+        .post(format!(
             "{}?token={}",
             s.url("/confirm"),
-            keys().sign(Purpose::Confirm, id, chrono_now())
+            keys().sign(Purpose::Confirm, id, &lk, chrono_now())
         ))
         .send()
         .await
@@ -408,23 +450,25 @@ async fn repeated_requests_do_not_spam_an_address_or_flood_from_one_ip() {
         3,
         "5 per minute per IP: {codes:?}"
     );
+    s.smtp.wait_for(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(
-        s.smtp.messages().len(),
-        3,
-        "at most 3 confirmation mails per address per hour"
+    let sent = s.smtp.messages().len();
+    assert!(
+        (1..=3).contains(&sent),
+        "at most 3 confirmation mails per address per hour, and at least one: {sent}"
     );
 }
 
 #[tokio::test]
 async fn two_hundred_parallel_requests_on_one_address_leave_a_consistent_state_and_ledger() {
-    let s = site(100_000).await;
+    // 200 connections from one client: more than its usual share, allowed here.
+    let s = site_with(100_000, "max_connections_per_ip = 400").await;
     assert_eq!(
         s.subscribe_form(form("race@example.com", true, "")).await.0,
         200
     );
     let id = s.subscribers().await[0]["id"].as_i64().unwrap();
-    let token = keys().sign(Purpose::Unsubscribe, id, 0);
+    let token = keys().sign(Purpose::Unsubscribe, id, &link_key(&s.app, id).await, 0);
     let mut tasks = Vec::new();
     for i in 0..200 {
         let http = s.http.clone();

@@ -140,6 +140,9 @@ pub struct SmtpConfig {
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
     pub hello_name: String,
+    /// Send the password over a connection without TLS (`tls = "none"` with a username).
+    /// Off: such a configuration is refused, because anyone on the path reads the password.
+    pub allow_insecure_auth: bool,
 }
 
 impl Default for SmtpConfig {
@@ -151,6 +154,7 @@ impl Default for SmtpConfig {
             username: String::new(),
             timeout: Duration::from_secs(30),
             hello_name: "localhost".into(),
+            allow_insecure_auth: false,
         }
     }
 }
@@ -276,21 +280,75 @@ pub struct WebConfig {
     pub listen: String,
     pub base_url: Url,
     pub record_ip: bool,
-    pub trust_forwarded_for: bool,
+    /// Replaced by `trusted_proxies`; `true` is refused with a pointer to it.
+    pub trust_forwarded_for: Option<bool>,
+    /// Reverse proxies (CIDRs or single addresses) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<TrustedProxy>,
     pub subscribe_per_ip_per_minute: u32,
     pub confirmations_per_address_per_hour: u32,
+    /// A client that has not sent a whole request head in this time is disconnected.
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: Duration,
+    /// A request body must arrive within this time.
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
+    /// A request must be answered within this time (408 otherwise).
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Open connections at most (lowered to fit the open-files limit).
+    pub max_connections: usize,
+    /// Open connections one client IP (IPv6: one /64) may hold.
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
+        let limits = modelbrief_web::ServerLimits::default();
         Self {
             listen: "127.0.0.1:8080".into(),
             base_url: Url::parse("http://127.0.0.1:8080").expect("valid"),
             record_ip: false,
-            trust_forwarded_for: false,
+            trust_forwarded_for: None,
+            trusted_proxies: Vec::new(),
             subscribe_per_ip_per_minute: 10,
             confirmations_per_address_per_hour: 3,
+            header_timeout: limits.header_timeout,
+            body_timeout: limits.body_timeout,
+            request_timeout: limits.request_timeout,
+            max_connections: limits.max_connections,
+            max_connections_per_ip: limits.max_connections_per_ip,
         }
+    }
+}
+
+impl WebConfig {
+    pub fn limits(&self) -> modelbrief_web::ServerLimits {
+        modelbrief_web::ServerLimits {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            request_timeout: self.request_timeout,
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+        }
+    }
+}
+
+/// One `[web] trusted_proxies` entry: a CIDR (`10.0.0.0/8`) or a single address (`::1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy(pub ipnet::IpNet);
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(TrustedProxy)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "{s:?} is not an IP address or CIDR (e.g. \"10.0.0.0/8\", \"::1\")"
+                ))
+            })
     }
 }
 
@@ -317,7 +375,12 @@ impl TokensConfig {
         let secret = secrets.tokens_secret.clone().ok_or_else(|| {
             ConfigError("MODELBRIEF__TOKENS__SECRET is not set: links in mail need a secret key of at least 32 characters (e.g. `openssl rand -hex 32`)".into())
         })?;
-        modelbrief_mailer::TokenKeys::new(
+        let make = if secrets.demo {
+            modelbrief_mailer::TokenKeys::for_demo
+        } else {
+            modelbrief_mailer::TokenKeys::new
+        };
+        make(
             secret,
             secrets.previous_secrets.clone(),
             self.confirm_ttl.as_secs() as i64,
@@ -570,6 +633,8 @@ pub struct Secrets {
     pub previous_secrets: Vec<SecretString>,
     /// `MODELBRIEF__MAIL__DKIM_PRIVATE_KEY`.
     pub dkim_private_key: Option<SecretString>,
+    /// Set by `modelbrief demo` only (never from the environment): the public demo key may sign.
+    pub demo: bool,
 }
 
 impl Secrets {
@@ -600,6 +665,7 @@ impl Secrets {
                 })
                 .unwrap_or_default(),
             dkim_private_key: get("MAIL__DKIM_PRIVATE_KEY").map(SecretString::from),
+            demo: false,
         }
     }
 
@@ -820,6 +886,30 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         }
     }
     let mut config = deserialize(&doc).map_err(|e| describe(&doc, e))?;
+    let key_line = |table: &str, key: &str| {
+        node_at(doc.get_ref(), &[table, key])
+            .map(Spanned::span)
+            .filter(|s| s.start < text.len())
+            .map_or_else(
+                || shown.clone(),
+                |s| format!("{shown}:{}", line_col(&text, s.start).0),
+            )
+    };
+    if config.web.trust_forwarded_for == Some(true) {
+        return Err(ConfigError(format!(
+            "{} (key `web.trust_forwarded_for`): replaced by `trusted_proxies`, the addresses of your own reverse proxies (e.g. trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]); X-Forwarded-For is believed only when it comes from one of them",
+            key_line("web", "trust_forwarded_for")
+        )));
+    }
+    if config.smtp.tls == modelbrief_mailer::smtp::TlsMode::None
+        && !config.smtp.username.is_empty()
+        && !config.smtp.allow_insecure_auth
+    {
+        return Err(ConfigError(format!(
+            "{} (key `smtp.tls`): tls = \"none\" with a username would send the SMTP password in clear text; use tls = \"starttls\" or \"tls\", or set allow_insecure_auth = true if the relay is on this machine",
+            key_line("smtp", "tls")
+        )));
+    }
     let base = path.parent().unwrap_or(Path::new("."));
     let at = |i: usize, key: &str| {
         let index = i.to_string();

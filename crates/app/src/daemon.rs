@@ -235,9 +235,13 @@ pub async fn daemon(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
     let listener = crate::serve::bind(loaded).await?;
     let addr = listener.local_addr()?;
     let mut web_rx = rx.clone();
-    let web = tokio::spawn(modelbrief_web::serve(listener, state, async move {
-        let _ = web_rx.wait_for(|s| *s).await;
-    }));
+    let limits = loaded.config.web.limits();
+    let web = tokio::spawn(async move {
+        crate::serve::web(state, limits, listener, async move {
+            let _ = web_rx.wait_for(|s| *s).await;
+        })
+        .await
+    });
     {
         let stop = stop.clone();
         tokio::spawn(async move {

@@ -40,8 +40,8 @@ const WEEKS: &[Week] = &[
 ];
 const CATEGORIES: &[u8] = include_bytes!("../../../demo/livebench-categories.json.gz");
 
-/// A public key for demo links only; never use it for a real list.
-pub const DEMO_SECRET: &str = "modelbrief-demo-key-public-not-for-production-use";
+/// A public key for demo links only; every other command refuses it.
+pub const DEMO_SECRET: &str = modelbrief_mailer::token::DEMO_KEY;
 
 const SUBSCRIBERS: &[&str] = &["ada@example.com", "grace@example.com", "alan@example.com"];
 
@@ -119,7 +119,8 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
     let mut env: Vec<(String, String)> =
         vec![("MODELBRIEF__TOKENS__SECRET".into(), DEMO_SECRET.into())];
     env.extend(std::env::vars().filter(|(k, _)| !k.starts_with("MODELBRIEF__")));
-    let loaded = config::load(&config_path, &env)?;
+    let mut loaded = config::load(&config_path, &env)?;
+    loaded.secrets.demo = true;
     let store = Store::open(&db).await?;
     write(
         &dir.join("sources/livebench-categories.json"),

@@ -197,15 +197,14 @@ impl Shared {
                 .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
-    fn unsubscribe_url(&self, subscriber_id: i64) -> String {
+    fn unsubscribe_url(&self, claim: &Claim) -> String {
         let token = self.keys.sign(
             Purpose::Unsubscribe,
-            subscriber_id,
+            claim.subscriber_id,
+            &claim.link_key,
             self.clock.now().datetime().timestamp(),
         );
-        let mut url = self.base_url.join("/unsubscribe").expect("valid path");
-        url.query_pairs_mut().append_pair("token", &token);
-        url.to_string()
+        modelbrief_mailer::links::token_url(&self.base_url, "unsubscribe", &token)
     }
 
     async fn open(&self) -> Option<Sink> {
@@ -249,7 +248,7 @@ impl Shared {
 
     /// Sends one claimed delivery and says what happened.
     async fn deliver(&self, sink: &mut Option<Sink>, claim: &Claim) -> Outcome {
-        let url = self.unsubscribe_url(claim.subscriber_id);
+        let url = self.unsubscribe_url(claim);
         let out = match self.message.for_subscriber(
             claim.subscriber_id,
             &claim.email,
@@ -392,12 +391,10 @@ fn brief_message(loaded: &Loaded, edition: &Edition, week: &str) -> anyhow::Resu
     }
     view.unsubscribe_url = Some(UNSUBSCRIBE_PLACEHOLDER.to_owned());
     view.postal_address = Some(cfg.mail.postal_address.clone());
-    view.web_url = cfg
-        .web
-        .base_url
-        .join(&format!("/archive/{week}"))
-        .ok()
-        .map(|u| u.to_string());
+    view.web_url = Some(
+        modelbrief_mailer::links::site_url(&cfg.web.base_url, &format!("archive/{week}"))
+            .to_string(),
+    );
     let from = modelbrief_mailer::messages::mailbox(&cfg.mail.from)
         .map_err(|e| ConfigError(format!("[mail] from: {e}")))?;
     let host = from.email.domain().to_owned();

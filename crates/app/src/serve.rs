@@ -18,7 +18,7 @@ pub fn state(store: Store, loaded: &Loaded, clock: Clock) -> anyhow::Result<AppS
     let settings = WebSettings {
         base_url: cfg.web.base_url.clone(),
         record_ip: cfg.web.record_ip,
-        trust_forwarded_for: cfg.web.trust_forwarded_for,
+        trusted_proxies: cfg.web.trusted_proxies.iter().map(|p| p.0).collect(),
         consent_text: cfg.consent.text.clone(),
         consent_version: cfg.consent.version.clone(),
         subscribe_per_ip_per_minute: cfg.web.subscribe_per_ip_per_minute,
@@ -79,15 +79,42 @@ pub async fn bind(loaded: &Loaded) -> anyhow::Result<tokio::net::TcpListener> {
     Ok(listener)
 }
 
+/// Serves the site on `listener` and works the confirmation outbox beside it, until `stop`
+/// resolves (for `serve` and `daemon` alike).
+pub async fn web(
+    state: AppState,
+    limits: modelbrief_web::ServerLimits,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut outbox_rx = rx.clone();
+    let outbox = tokio::spawn(modelbrief_web::work_outbox(state.clone(), async move {
+        let _ = outbox_rx.wait_for(|s| *s).await;
+    }));
+    let served = modelbrief_web::serve(listener, state, limits, async move {
+        stop.await;
+        let _ = tx.send(true);
+    })
+    .await;
+    let _ = outbox.await;
+    served
+}
+
 pub async fn run(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
     let store = Store::open(&loaded.config.database.path)
         .await
         .context("opening the database")?;
     let state = state(store.clone(), loaded, clock)?;
     let listener = bind(loaded).await?;
-    modelbrief_web::serve(listener, state, shutdown_signal())
-        .await
-        .context("HTTP server")?;
+    web(
+        state,
+        loaded.config.web.limits(),
+        listener,
+        shutdown_signal(),
+    )
+    .await
+    .context("HTTP server")?;
     store.close().await;
     tracing::info!("server stopped");
     Ok(())

@@ -4,8 +4,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// A subscriber's address: RFC-valid, ASCII, no control characters, at most 254 characters.
-/// The domain is compared case-insensitively; the local part is kept as written.
+/// A subscriber's address: RFC-valid, ASCII, no control characters, at most 254 characters, and
+/// deliverable by our SMTP client (the local part is a dot-atom: no quoted strings, no spaces).
+/// Mail goes to the address as written (domain in lower case); sign-ups, erasure and the
+/// per-address limit compare the [`canonical`](Self::canonical) form, case-folded whole: the
+/// providers people sign up with treat `Ada@` and `ada@` as one mailbox.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct SubscriberEmail(String);
@@ -29,6 +32,10 @@ pub enum InvalidEmail {
     LocalTooLong,
     #[error("the domain {0:?} is not a valid mail domain")]
     Domain(String),
+    #[error(
+        "the part before the @ may hold only letters, digits, dots and !#$%&'*+-/=?^_`{{|}}~ (no spaces or quotes)"
+    )]
+    LocalPart,
     #[error("the email address is not valid: {0}")]
     Syntax(String),
 }
@@ -55,6 +62,13 @@ impl SubscriberEmail {
         if local.len() > 64 {
             return Err(InvalidEmail::LocalTooLong);
         }
+        let atext = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b);
+        if !local
+            .split('.')
+            .all(|a| !a.is_empty() && a.bytes().all(atext))
+        {
+            return Err(InvalidEmail::LocalPart);
+        }
         let domain_ok = domain.contains('.')
             && domain.split('.').all(|l| {
                 !l.is_empty()
@@ -78,9 +92,38 @@ impl SubscriberEmail {
         &self.0
     }
 
-    /// The hash kept after an erasure, so the address is never re-added by accident.
+    /// The address case-folded whole: what "the same address" means for sign-ups and erasure.
+    pub fn canonical(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
+    /// The mailbox the per-address confirmation limit counts: the canonical address without a
+    /// `+tag` (`ada+1@`, `ada+2@` and `Ada@` land in one inbox at most providers). Only the
+    /// limit uses it; `ada+news@` stays a subscriber of its own.
+    pub fn mailbox_key(&self) -> String {
+        let c = self.canonical();
+        match c.split_once('@') {
+            Some((local, domain)) => {
+                let base = local.split('+').next().unwrap_or(local);
+                format!("{base}@{domain}")
+            }
+            None => c,
+        }
+    }
+
+    /// The hash kept after an erasure, so the address is never re-added by accident (of the
+    /// canonical address).
     pub fn suppression_hash(&self) -> String {
-        hex::encode(Sha256::digest(self.0.as_bytes()))
+        hex::encode(Sha256::digest(self.canonical().as_bytes()))
+    }
+
+    /// The hashes an erasure may have been stored under: the canonical one, and the one of the
+    /// address as written that erasures before case-folding stored.
+    pub fn suppression_hashes(&self) -> [String; 2] {
+        [
+            self.suppression_hash(),
+            hex::encode(Sha256::digest(self.0.as_bytes())),
+        ]
     }
 }
 
@@ -207,10 +250,40 @@ mod tests {
             Err(InvalidEmail::LocalTooLong)
         );
         assert_eq!(SubscriberEmail::parse(&long), Err(InvalidEmail::TooLong));
-        assert!(matches!(
-            SubscriberEmail::parse("a..b@example.com"),
-            Err(InvalidEmail::Syntax(_))
-        ));
+        for undeliverable in [
+            "a..b@example.com",
+            ".a@example.com",
+            "\"john doe\"@example.com",
+            "\"a@b\"@example.com",
+            "a(comment)@example.com",
+        ] {
+            assert_eq!(
+                SubscriberEmail::parse(undeliverable),
+                Err(InvalidEmail::LocalPart),
+                "{undeliverable}"
+            );
+        }
+        assert!(SubscriberEmail::parse("o'brien+news@example.com").is_ok());
+    }
+
+    #[test]
+    fn case_variants_are_one_canonical_address_and_tags_one_mailbox() {
+        let a = SubscriberEmail::parse("Ada.Lovelace+News@Example.org").unwrap();
+        assert_eq!(
+            a.as_str(),
+            "Ada.Lovelace+News@example.org",
+            "mail goes as written"
+        );
+        assert_eq!(a.canonical(), "ada.lovelace+news@example.org");
+        assert_eq!(a.mailbox_key(), "ada.lovelace@example.org");
+        let b = SubscriberEmail::parse("ADA.LOVELACE@example.ORG").unwrap();
+        assert_eq!(a.mailbox_key(), b.mailbox_key());
+        assert_eq!(
+            SubscriberEmail::parse("ada.lovelace+news@example.org")
+                .unwrap()
+                .suppression_hash(),
+            a.suppression_hash()
+        );
     }
 
     #[test]

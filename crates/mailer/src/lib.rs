@@ -6,6 +6,7 @@
 //! too ([`chart`]), from the same numbers the text part prints.
 
 pub mod chart;
+pub mod links;
 pub mod messages;
 pub mod render;
 pub mod smtp;

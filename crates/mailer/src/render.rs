@@ -38,6 +38,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../templates/web/message.html"),
     ),
     (
+        "web/confirm.html",
+        include_str!("../../../templates/web/confirm.html"),
+    ),
+    (
         "web/unsubscribe.html",
         include_str!("../../../templates/web/unsubscribe.html"),
     ),

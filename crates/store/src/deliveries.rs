@@ -14,12 +14,14 @@ use sqlx::Row;
 
 /// Where an edition's send stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum EditionStatus {
     /// Created, deliveries still to hand over (or retry).
     Sending,
     /// Every delivery has an answer.
     Sent,
+    /// Every delivery has a final answer, and some of them are failures (retries used up).
+    SentWithFailures,
     /// Stopped on its error budget until the operator runs `send` again.
     Paused,
 }
@@ -29,6 +31,7 @@ impl EditionStatus {
         match self {
             Self::Sending => "sending",
             Self::Sent => "sent",
+            Self::SentWithFailures => "sent_with_failures",
             Self::Paused => "paused",
         }
     }
@@ -37,6 +40,7 @@ impl EditionStatus {
     fn from_db(s: &str) -> Self {
         match s {
             "sent" => Self::Sent,
+            "sent_with_failures" => Self::SentWithFailures,
             "paused" => Self::Paused,
             _ => Self::Sending,
         }
@@ -44,7 +48,7 @@ impl EditionStatus {
 
     /// Sent or paused: a scheduler has nothing more to do for it unasked.
     pub fn is_settled(self) -> bool {
-        matches!(self, Self::Sent | Self::Paused)
+        matches!(self, Self::Sent | Self::SentWithFailures | Self::Paused)
     }
 }
 
@@ -65,6 +69,8 @@ pub struct EditionRow {
 pub struct Claim {
     pub subscriber_id: i64,
     pub email: String,
+    /// The subscriber's link key, for the unsubscribe link in this message.
+    pub link_key: String,
     pub attempts: i64,
 }
 
@@ -266,7 +272,7 @@ impl Store {
         // mean there is nothing left to send.
         while claims.is_empty() {
             let mut rows = sqlx::query(
-            "SELECT d.subscriber_id, s.status, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            "SELECT d.subscriber_id, s.status, s.email, s.link_key FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
              WHERE d.edition_id = ?1 AND d.status = 'pending' ORDER BY d.subscriber_id LIMIT ?2",
         )
         .bind(edition_id)
@@ -276,7 +282,7 @@ impl Store {
         .what("find pending deliveries")?;
             if (rows.len() as i64) < limit {
                 let due = sqlx::query(
-                "SELECT d.subscriber_id, s.status, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+                "SELECT d.subscriber_id, s.status, s.email, s.link_key FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                  WHERE d.edition_id = ?1 AND d.status = 'failed' AND d.next_attempt_at IS NOT NULL
                    AND d.next_attempt_at <= ?2 AND d.attempts < ?3
                  ORDER BY d.subscriber_id LIMIT ?4",
@@ -321,6 +327,7 @@ impl Store {
                 claims.push(Claim {
                     subscriber_id: id,
                     email: r.get(2),
+                    link_key: r.get(3),
                     attempts,
                 });
             }

@@ -6,15 +6,19 @@
 //! - Only `changed`/`unchanged` pulls point at a snapshot; the differ reads snapshots only
 //!   through those pulls, so a failed or quarantined pull can never be diffed against.
 //! - Row types stay here; callers get domain types.
+//! - Subscriber ids are never reused (AUTOINCREMENT), and every row has a random link key:
+//!   a link made for one subscriber can never act on another.
 
 mod deliveries;
 mod error;
 mod identity;
+mod outbox;
 mod pulls;
 mod subscribers;
 
 pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outcome};
 pub use error::StoreError;
+pub use outbox::{OutboxCounts, OutboxItem};
 pub use pulls::{NewPull, PullResult, PullRow, PullStatus, SnapshotRef};
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
 

@@ -18,6 +18,25 @@ pub struct SubscriberRow {
     pub status: SubscriberStatus,
     pub created_at: String,
     pub updated_at: String,
+    /// Random, never shown: link tokens carry its first digits so they act on this row only.
+    #[serde(skip)]
+    pub link_key: String,
+    /// The row predates link keys: its version 1 links (id only) still work.
+    #[serde(skip)]
+    pub legacy_links: bool,
+}
+
+impl SubscriberRow {
+    /// When the row last changed status, in unix seconds (a confirm link issued before the
+    /// current pending period — before an unsubscribe and a new sign-up — does not confirm).
+    pub fn status_since(&self) -> i64 {
+        Timestamp::parse(&self.updated_at).map_or(i64::MAX, |t| t.datetime().timestamp())
+    }
+}
+
+/// A fresh random link key (128 bits, hex).
+fn new_link_key() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
 }
 
 /// One ledger row.
@@ -62,13 +81,15 @@ fn row(r: &sqlx::sqlite::SqliteRow) -> SubscriberRow {
         status: SubscriberStatus::parse(r.get(2)).unwrap_or(SubscriberStatus::Pending),
         created_at: r.get(3),
         updated_at: r.get(4),
+        link_key: r.get(5),
+        legacy_links: r.get::<i64, _>(6) != 0,
     }
 }
 
 /// The columns `row` reads, in order.
 macro_rules! cols {
     () => {
-        "id, email, status, created_at, updated_at"
+        "id, email, status, created_at, updated_at, link_key, legacy_links"
     };
 }
 
@@ -116,9 +137,11 @@ impl Store {
             .await
             .what("begin subscribe")?;
         let at = now.to_db();
+        let [hash, legacy_hash] = email.suppression_hashes();
         let suppressed: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM suppressions WHERE email_hash = ?1")
-                .bind(email.suppression_hash())
+            sqlx::query_scalar("SELECT 1 FROM suppressions WHERE email_hash IN (?1, ?2) LIMIT 1")
+                .bind(hash)
+                .bind(legacy_hash)
                 .fetch_optional(&mut *tx)
                 .await
                 .what("check suppression")?;
@@ -133,9 +156,9 @@ impl Store {
         let existing = sqlx::query(concat!(
             "SELECT ",
             cols!(),
-            " FROM subscribers WHERE email = ?1"
+            " FROM subscribers WHERE lower(email) = ?1 ORDER BY id LIMIT 1"
         ))
-        .bind(email.as_str())
+        .bind(email.canonical())
         .fetch_optional(&mut *tx)
         .await
         .what("find subscriber")?
@@ -143,12 +166,13 @@ impl Store {
         let outcome = match existing {
             None => {
                 let r = sqlx::query(concat!(
-                    "INSERT INTO subscribers (email, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING ",
+                    "INSERT INTO subscribers (email, status, created_at, updated_at, link_key) VALUES (?1, ?2, ?3, ?3, ?4) RETURNING ",
                     cols!()
                 ))
                 .bind(email.as_str())
                 .bind(target.as_str())
                 .bind(&at)
+                .bind(new_link_key())
                 .fetch_one(&mut *tx)
                 .await
                 .what("insert subscriber")?;
@@ -314,8 +338,8 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .what("begin erase")?;
-        let deleted = sqlx::query("DELETE FROM subscribers WHERE email = ?1")
-            .bind(email.as_str())
+        let deleted = sqlx::query("DELETE FROM subscribers WHERE lower(email) = ?1")
+            .bind(email.canonical())
             .execute(&mut *tx)
             .await
             .what("erase subscriber")?
@@ -348,4 +372,154 @@ async fn set_status(
     .await
     .what("update subscriber")?;
     Ok(row(&r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-12-02T09:00:00Z").unwrap()
+    }
+
+    /// A database as the releases before link keys left it: the migrations up to
+    /// `20261202000002`, with subscribers, consent and a delivery in it.
+    async fn old_database(path: &Path) {
+        let old = tempfile::tempdir().unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+            if name.as_str() <= "20261202000002_data_date.sql" {
+                std::fs::copy(&p, old.path().join(&name)).unwrap();
+            }
+        }
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(old.path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO subscribers (id, email, status, created_at, updated_at) VALUES
+                 (1, 'ada@example.com', 'confirmed', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z'),
+                 (2, 'bob@example.com', 'confirmed', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');
+             INSERT INTO consent_ledger (subscriber_id, at, to_status, method) VALUES
+                 (1, '2026-11-01T00:00:00Z', 'confirmed', 'cli');
+             INSERT INTO editions (id, week, created_at, window_from, window_to, subject, content, status)
+                 VALUES (1, '2026-W44', '2026-11-02T00:00:00Z', 'a', 'b', 's', '{}', 'sent');
+             INSERT INTO deliveries (edition_id, subscriber_id, status, updated_at)
+                 VALUES (1, 1, 'sent', '2026-11-02T00:00:00Z');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_migration_keeps_every_row_and_old_links_and_never_reuses_an_id_afterwards() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        old_database(&path).await;
+        let store = Store::open(&path).await.unwrap();
+        let ada = store.subscriber(1).await.unwrap().unwrap();
+        assert_eq!(ada.email, "ada@example.com");
+        assert!(
+            ada.legacy_links,
+            "links mailed before the migration keep working"
+        );
+        assert_eq!(ada.link_key.len(), 32);
+        let bob = store.subscriber(2).await.unwrap().unwrap();
+        assert_ne!(ada.link_key, bob.link_key);
+        assert_eq!(store.consent_history(1).await.unwrap().len(), 1);
+        let edition = store.edition("2026-W44").await.unwrap().unwrap();
+        assert_eq!(edition.status, crate::EditionStatus::Sent);
+        assert_eq!(store.delivery_counts(edition.id).await.unwrap().sent, 1);
+
+        // Bob is erased; the next sign-up does not get his id, nor accept id-only links.
+        let bob_email = SubscriberEmail::parse("bob@example.com").unwrap();
+        assert!(store.erase(&bob_email, now()).await.unwrap());
+        let new = SubscriberEmail::parse("carol@example.com").unwrap();
+        let SubscribeOutcome::Created(carol) = store
+            .subscribe(
+                &new,
+                now(),
+                ConsentMethod::WebForm,
+                &ConsentRecord::default(),
+                false,
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("a new address is created");
+        };
+        assert_eq!(carol.id, 3, "id 2 is never handed out again");
+        assert!(!carol.legacy_links);
+        assert!(store.erase(&new, now()).await.unwrap());
+        let dave = SubscriberEmail::parse("dave@example.com").unwrap();
+        let SubscribeOutcome::Created(dave) = store
+            .subscribe(
+                &dave,
+                now(),
+                ConsentMethod::WebForm,
+                &ConsentRecord::default(),
+                false,
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("a new address is created");
+        };
+        assert_eq!(dave.id, 4);
+    }
+
+    #[tokio::test]
+    async fn an_address_signs_up_once_whatever_its_case_and_an_erasure_covers_every_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+        let sign_up = |raw: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .subscribe(
+                        &SubscriberEmail::parse(raw).unwrap(),
+                        now(),
+                        ConsentMethod::WebForm,
+                        &ConsentRecord::default(),
+                        false,
+                    )
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(matches!(
+            sign_up("Ada@Example.org").await,
+            SubscribeOutcome::Created(_)
+        ));
+        let again = sign_up("ADA@example.ORG").await;
+        let SubscribeOutcome::Unchanged(row) = again else {
+            panic!("the same subscriber: {again:?}");
+        };
+        assert_eq!(
+            row.email, "Ada@example.org",
+            "mail goes to the first spelling"
+        );
+        assert!(
+            store
+                .erase(&SubscriberEmail::parse("ada@EXAMPLE.org").unwrap(), now())
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            sign_up("aDa@example.org").await,
+            SubscribeOutcome::Suppressed
+        );
+    }
 }

@@ -1,4 +1,8 @@
-//! `GET /confirm` (the double opt-in link), `POST /confirm/resend`, and the confirmation mail.
+//! The double opt-in link: `GET /confirm` shows a button and changes nothing (link scanners and
+//! previews fetch, even HEAD, every link in a mail); `POST /confirm` confirms. `POST
+//! /confirm/resend` queues a fresh link. A confirm link confirms only the row it was made for,
+//! only while that row is pending, and only if it was issued in the current pending period (a
+//! link from before an unsubscribe does not confirm the next sign-up).
 
 use crate::AppState;
 use crate::pages::{invalid_link, message, render, unavailable};
@@ -41,11 +45,14 @@ pub async fn send_confirmation(
     subscriber: &SubscriberRow,
 ) -> Result<(), SendError> {
     let now = state.now();
-    let token = state
-        .keys
-        .sign(Purpose::Confirm, subscriber.id, now.datetime().timestamp());
+    let token = state.keys.sign(
+        Purpose::Confirm,
+        subscriber.id,
+        &subscriber.link_key,
+        now.datetime().timestamp(),
+    );
     let ctx = json!({
-        "confirm_url": state.link("/confirm", &token),
+        "confirm_url": state.link("confirm", &token),
         "valid_days": state.settings.confirm_ttl_days,
         "postal_address": state.mailing.postal_address,
     });
@@ -84,81 +91,139 @@ fn invalid(state: &AppState) -> Response {
     )
 }
 
+/// Verifies a confirm token and finds the row it belongs to, if that row is still waiting for
+/// this very link: `Ok(None)` for a link that no longer applies (erased, confirmed,
+/// unsubscribed since, or a later sign-up under a reused id).
+async fn pending_row(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<SubscriberRow>, Result<TokenError, modelbrief_store::StoreError>> {
+    let now = state.now().datetime().timestamp();
+    let claims = state
+        .keys
+        .verify(token, Purpose::Confirm, now)
+        .map_err(Ok)?;
+    let row = state
+        .store
+        .subscriber(claims.subscriber_id)
+        .await
+        .map_err(Err)?;
+    Ok(row.filter(|r| {
+        r.status == SubscriberStatus::Pending
+            && claims.binds(&r.link_key, r.legacy_links)
+            && claims.issued_at >= r.status_since()
+    }))
+}
+
+fn expired(state: &AppState, token: &str) -> Response {
+    render(
+        state,
+        StatusCode::GONE,
+        "web/message.html",
+        json!({
+            "title": "This link has expired",
+            "message": "Confirmation links are valid for a limited time. We can send you a new one.",
+            "error": true,
+            "resend_token": token,
+        }),
+    )
+}
+
+/// `GET /confirm`: the page with the button; nothing changes.
+pub(crate) async fn page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+    match pending_row(&state, &q.token).await {
+        Ok(Some(_)) => render(
+            &state,
+            StatusCode::OK,
+            "web/confirm.html",
+            json!({"token": q.token}),
+        ),
+        Ok(None) => done_or_invalid(&state, &q.token).await,
+        Err(Ok(TokenError::Expired(_))) => expired(&state, &q.token),
+        Err(Ok(_)) => invalid(&state),
+        Err(Err(e)) => unavailable(&state, false, "confirm", e),
+    }
+}
+
+/// A valid link whose row is not waiting for it: confirmed already (a second click says so),
+/// or nothing this link can do.
+async fn done_or_invalid(state: &AppState, token: &str) -> Response {
+    let now = state.now().datetime().timestamp();
+    if let Ok(claims) = state.keys.verify(token, Purpose::Confirm, now)
+        && let Ok(Some(row)) = state.store.subscriber(claims.subscriber_id).await
+        && row.status == SubscriberStatus::Confirmed
+        && claims.binds(&row.link_key, row.legacy_links)
+    {
+        return confirmed(state);
+    }
+    invalid(state)
+}
+
+fn confirmed(state: &AppState) -> Response {
+    message(
+        state,
+        false,
+        StatusCode::OK,
+        "confirmed",
+        "You’re subscribed",
+        "Thank you. The next weekly brief will arrive in your inbox; every issue has a one-click unsubscribe link.",
+    )
+}
+
+/// `POST /confirm`: confirms.
 pub(crate) async fn confirm(
     State(state): State<AppState>,
     Query(q): Query<TokenQuery>,
 ) -> Response {
-    let now = state.now();
+    let row = match pending_row(&state, &q.token).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return done_or_invalid(&state, &q.token).await,
+        Err(Ok(TokenError::Expired(_))) => return expired(&state, &q.token),
+        Err(Ok(_)) => return invalid(&state),
+        Err(Err(e)) => return unavailable(&state, false, "confirm", e),
+    };
+    let consent = ConsentRecord {
+        version: Some(state.settings.consent_version.clone()),
+        text: Some(state.settings.consent_text.clone()),
+        ip: None,
+    };
     match state
-        .keys
-        .verify(&q.token, Purpose::Confirm, now.datetime().timestamp())
+        .store
+        .transition(
+            row.id,
+            SubscriberStatus::Confirmed,
+            state.now(),
+            ConsentMethod::ConfirmationLink,
+            &consent,
+        )
+        .await
     {
-        Ok(claims) => {
-            let consent = ConsentRecord {
-                version: Some(state.settings.consent_version.clone()),
-                text: Some(state.settings.consent_text.clone()),
-                ip: None,
-            };
-            match state
-                .store
-                .transition(
-                    claims.subscriber_id,
-                    SubscriberStatus::Confirmed,
-                    now,
-                    ConsentMethod::ConfirmationLink,
-                    &consent,
-                )
-                .await
-            {
-                Ok(Some((row, _))) if row.status == SubscriberStatus::Confirmed => message(
-                    &state,
-                    false,
-                    StatusCode::OK,
-                    "confirmed",
-                    "You’re subscribed",
-                    "Thank you. The next weekly brief will arrive in your inbox; every issue has a one-click unsubscribe link.",
-                ),
-                Ok(_) => invalid(&state),
-                Err(e) => unavailable(&state, false, "confirm", e),
-            }
-        }
-        Err(TokenError::Expired(_)) => render(
-            &state,
-            StatusCode::GONE,
-            "web/message.html",
-            json!({
-                "title": "This link has expired",
-                "message": "Confirmation links are valid for a limited time. We can send you a new one.",
-                "error": true,
-                "resend_token": q.token,
-            }),
-        ),
-        Err(_) => invalid(&state),
+        Ok(Some((row, _))) if row.status == SubscriberStatus::Confirmed => confirmed(&state),
+        Ok(_) => invalid(&state),
+        Err(e) => unavailable(&state, false, "confirm", e),
     }
 }
 
 pub(crate) async fn resend(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     let now = state.now().datetime().timestamp();
     let claims = match state.keys.verify(&q.token, Purpose::Confirm, now) {
-        Ok(c) | Err(TokenError::Expired(c)) => c,
+        Ok(c) => c,
+        Err(TokenError::Expired(c)) => *c,
         Err(_) => return invalid(&state),
     };
     let sent = "If the subscription is still waiting for confirmation, a new link is on its way.";
     match state.store.subscriber(claims.subscriber_id).await {
-        Ok(Some(s)) if s.status == SubscriberStatus::Pending => {
-            if state.per_address.check_key(&s.email).is_ok()
-                && let Err(e) = send_confirmation(&state, &s).await
+        Ok(Some(s))
+            if s.status == SubscriberStatus::Pending
+                && claims.binds(&s.link_key, s.legacy_links) =>
+        {
+            if let Ok(email) = modelbrief_domain::SubscriberEmail::parse(&s.email)
+                && state.per_address.check_key(&email.mailbox_key()).is_ok()
+                && let Err(e) = state.store.enqueue_confirmation(s.id, state.now()).await
             {
-                tracing::error!(subscriber = s.id, error = %e, "cannot resend the confirmation email");
-                return message(
-                    &state,
-                    false,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "mail_unavailable",
-                    "Please try again",
-                    "We could not send the email just now; please try again in a few minutes.",
-                );
+                return unavailable(&state, false, "resend", e);
             }
+            state.outbox_wake.notify_one();
             message(
                 &state,
                 false,

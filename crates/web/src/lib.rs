@@ -1,18 +1,26 @@
 //! The subscriber-facing HTTP server (axum): a subscribe page, double opt-in confirmation,
 //! one-click unsubscribe (RFC 8058), and a health check.
 //!
-//! Invariants: a GET never changes a subscription (link scanners fetch every link) except the
-//! confirmation link itself; unsubscribing always works, needs no cookie or login, and takes
-//! effect at once; no response says whether an address was already subscribed; pages work
-//! without JavaScript.
+//! Invariants: a GET or HEAD never changes a subscription (link scanners fetch every link, the
+//! confirmation link included: its page has a button that POSTs); unsubscribing always works,
+//! needs no cookie or login, and takes effect at once; no response says whether an address was
+//! already subscribed, in its content or its timing (confirmation mail goes through a queue);
+//! every response carries a script-free Content-Security-Policy; pages work without JavaScript.
 
 mod archive;
+mod client;
 mod confirm;
+mod layers;
+mod outbox;
 mod pages;
+mod server;
 mod subscribe;
 #[cfg(test)]
 mod tests;
 mod unsubscribe;
+
+pub use outbox::work_outbox;
+pub use server::{ServerLimits, effective_max_connections, serve};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -36,8 +44,8 @@ pub struct WebSettings {
     pub base_url: Url,
     /// Store the client IP in the consent ledger (off unless the operator turns it on).
     pub record_ip: bool,
-    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`[web] trusted_proxies`); empty: none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub consent_text: String,
     pub consent_version: String,
     pub subscribe_per_ip_per_minute: u32,
@@ -63,8 +71,10 @@ pub struct AppState {
     pub(crate) mailing: Arc<Mailing>,
     pub(crate) settings: Arc<WebSettings>,
     pub(crate) clock: Clock,
-    pub(crate) per_ip: Arc<DefaultKeyedRateLimiter<String>>,
+    pub(crate) per_ip: Arc<DefaultKeyedRateLimiter<std::net::IpAddr>>,
     pub(crate) per_address: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Wakes the outbox worker when a sign-up queued a mail.
+    pub(crate) outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -91,6 +101,7 @@ impl AppState {
             clock,
             per_ip: Arc::new(per_ip),
             per_address: Arc::new(per_address),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -98,20 +109,28 @@ impl AppState {
         (self.clock)()
     }
 
-    /// A link on the public site, e.g. `/unsubscribe?token=…`.
+    /// A link on the public site, e.g. `/unsubscribe?token=…` (under `base_url`'s path).
     pub fn link(&self, path: &str, token: &str) -> String {
-        let mut url = self.settings.base_url.join(path).expect("paths are valid");
-        url.query_pairs_mut().append_pair("token", token);
-        url.to_string()
+        modelbrief_mailer::links::token_url(&self.settings.base_url, path, token)
+    }
+
+    /// The prefix of the site's own links in pages (`/`, or `base_url`'s path).
+    pub(crate) fn base_path(&self) -> String {
+        modelbrief_mailer::links::base_path(&self.settings.base_url)
     }
 }
 
-/// The routes, ready to serve.
+/// The routes with the default limits (tests drive this with `oneshot`).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    router_with(state, &ServerLimits::default())
+}
+
+/// The routes, with the time limits, security headers and access log of [`layers`].
+pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
+    let routes = Router::new()
         .route("/", get(subscribe::page))
         .route("/subscribe", post(subscribe::submit))
-        .route("/confirm", get(confirm::confirm))
+        .route("/confirm", get(confirm::page).post(confirm::confirm))
         .route("/confirm/resend", post(confirm::resend))
         .route(
             "/unsubscribe",
@@ -123,8 +142,10 @@ pub fn router(state: AppState) -> Router {
         .route("/archive/{week}/price-history.png", get(archive::chart_png))
         .route("/feed.atom", get(archive::feed))
         .route("/changes.json", get(archive::changes))
+        .fallback(layers::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
+        .with_state(state.clone());
+    layers::wrap(routes, state, limits)
 }
 
 async fn healthz(
@@ -143,17 +164,3 @@ async fn healthz(
 }
 
 pub use confirm::send_confirmation;
-
-/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-}

@@ -5,15 +5,26 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Response};
 use serde_json::json;
 
-/// Whether the client wants JSON (it sent JSON, or asked for it).
+/// The media type of a `Content-Type` value, without parameters, in lower case
+/// (`Application/JSON; charset=utf-8` → `application/json`).
+pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(v.split(';').next()?.trim().to_ascii_lowercase())
+}
+
+/// Whether the client wants JSON (it sent JSON, or its `Accept` names it).
 pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
-    let has = |name, what: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains(what))
-    };
-    has(header::CONTENT_TYPE, "application/json") || has(header::ACCEPT, "application/json")
+    let accepts = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    accepts || media_type(headers).as_deref() == Some("application/json")
 }
 
 /// A page (or JSON object) with a title and message.
@@ -40,8 +51,11 @@ pub(crate) fn render(
     state: &AppState,
     status: StatusCode,
     name: &str,
-    ctx: serde_json::Value,
+    mut ctx: serde_json::Value,
 ) -> Response {
+    if let Some(map) = ctx.as_object_mut() {
+        map.insert("base".into(), state.base_path().into());
+    }
     match state.renderer.render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

@@ -1,7 +1,7 @@
 //! `GET /` (the form) and `POST /subscribe` (form or JSON).
 
-use crate::pages::{message, render, unavailable, wants_json};
-use crate::{AppState, confirm};
+use crate::AppState;
+use crate::pages::{media_type, message, render, unavailable, wants_json};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -50,19 +50,6 @@ struct Form {
     website: Option<String>,
 }
 
-/// The client's IP: the socket's, or the first `X-Forwarded-For` hop behind a trusted proxy.
-pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> String {
-    if state.settings.trust_forwarded_for
-        && let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_owned();
-    }
-    addr.ip().to_string()
-}
-
 pub(crate) async fn submit(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -70,14 +57,23 @@ pub(crate) async fn submit(
     body: Bytes,
 ) -> Response {
     let json = wants_json(&headers);
-    let is_json_body = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let parsed: Result<Form, String> = if is_json_body {
-        serde_json::from_slice(&body).map_err(|e| e.to_string())
-    } else {
-        serde_urlencoded::from_bytes(&body).map_err(|e| e.to_string())
+    // Only what the form and the JSON API send: a `text/plain` post (which another site's page
+    // can make without asking the browser) is not a sign-up.
+    let parsed: Result<Form, String> = match media_type(&headers).as_deref() {
+        Some("application/json") => serde_json::from_slice(&body).map_err(|e| e.to_string()),
+        Some("application/x-www-form-urlencoded") | None => {
+            serde_urlencoded::from_bytes(&body).map_err(|e| e.to_string())
+        }
+        Some(_) => {
+            return message(
+                &state,
+                json,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Please use the form",
+                "Send the form (application/x-www-form-urlencoded) or JSON (application/json).",
+            );
+        }
     };
     let bad = |text: &str, email: &str| {
         if json {
@@ -133,8 +129,12 @@ pub(crate) async fn submit(
             email.as_str(),
         );
     }
-    let ip = client_ip(&state, &headers, addr);
-    if state.per_ip.check_key(&ip).is_err() {
+    let ip = crate::client::client_ip(&state.settings.trusted_proxies, &headers, addr);
+    if state
+        .per_ip
+        .check_key(&crate::client::limiter_key(ip))
+        .is_err()
+    {
         return message(
             &state,
             json,
@@ -147,7 +147,7 @@ pub(crate) async fn submit(
     let consent = ConsentRecord {
         version: Some(state.settings.consent_version.clone()),
         text: Some(state.settings.consent_text.clone()),
-        ip: state.settings.record_ip.then_some(ip),
+        ip: state.settings.record_ip.then(|| ip.to_string()),
     };
     let outcome = match state
         .store
@@ -159,7 +159,8 @@ pub(crate) async fn submit(
             return unavailable(&state, json, "subscribe", e);
         }
     };
-    // Same answer whatever the address's state: nobody learns who is subscribed.
+    // Same answer, in content and in time, whatever the address's state: nobody learns who is
+    // subscribed. The mail itself is queued and sent by the outbox worker.
     let pending = match &outcome {
         SubscribeOutcome::Created(s) | SubscribeOutcome::Renewed(s) => Some(s.clone()),
         SubscribeOutcome::Unchanged(s)
@@ -170,21 +171,16 @@ pub(crate) async fn submit(
         _ => None,
     };
     if let Some(subscriber) = pending
-        && state
-            .per_address
-            .check_key(&email.as_str().to_owned())
-            .is_ok()
-        && let Err(e) = confirm::send_confirmation(&state, &subscriber).await
+        && state.per_address.check_key(&email.mailbox_key()).is_ok()
     {
-        tracing::error!(subscriber = subscriber.id, error = %e, "cannot send the confirmation email");
-        return message(
-            &state,
-            json,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "mail_unavailable",
-            "Please try again",
-            "We could not send the confirmation email just now; please try again in a few minutes.",
-        );
+        if let Err(e) = state
+            .store
+            .enqueue_confirmation(subscriber.id, state.now())
+            .await
+        {
+            return unavailable(&state, json, "subscribe", e);
+        }
+        state.outbox_wake.notify_one();
     }
     message(
         &state,

@@ -49,6 +49,24 @@ pub(crate) async fn submit(
     let Ok(claims) = state.keys.verify(token(&q), Purpose::Unsubscribe, 0) else {
         return invalid(&state);
     };
+    let done = || {
+        message(
+            &state,
+            false,
+            StatusCode::OK,
+            "unsubscribed",
+            "You’re unsubscribed",
+            "You will not receive the weekly brief any more. If this was a mistake, you can subscribe again on the front page.",
+        )
+    };
+    // A link acts only on the row it was made for: an erased subscriber's link, whose id a later
+    // sign-up could hold, changes nothing (and answers the same: nothing will be sent to its
+    // owner).
+    match state.store.subscriber(claims.subscriber_id).await {
+        Ok(Some(row)) if claims.binds(&row.link_key, row.legacy_links) => {}
+        Ok(_) => return done(),
+        Err(e) => return unavailable(&state, false, "unsubscribe", e),
+    }
     let one_click = body.windows(26).any(|w| w == b"List-Unsubscribe=One-Click");
     let method = if one_click {
         ConsentMethod::OneClick
@@ -67,14 +85,7 @@ pub(crate) async fn submit(
         .await
     {
         // Idempotent, and the same answer for an erased subscriber: nothing will be sent.
-        Ok(_) => message(
-            &state,
-            false,
-            StatusCode::OK,
-            "unsubscribed",
-            "You’re unsubscribed",
-            "You will not receive the weekly brief any more. If this was a mistake, you can subscribe again on the front page.",
-        ),
+        Ok(_) => done(),
         Err(e) => unavailable(&state, false, "unsubscribe", e),
     }
 }
