@@ -6,7 +6,8 @@ listening. Options script faults for the delivery tests:
   --fail-first N=CODE          answer CODE to the first N DATA commands (e.g. 451)
   --greeting-code CODE         refuse connections with CODE (e.g. 421)
   --drop-data N                drop the connection during the first N DATA transfers
-  --stall SECONDS              wait before answering DATA
+  --stall SECONDS              store the message, then wait before answering the final "."
+  --never-answer               store the message and never answer the final "."
 """
 import argparse
 import asyncio
@@ -27,6 +28,7 @@ class Handler:
             self.fail_first, self.fail_code = int(n), code
         self.drop = args.drop_data
         self.stall = args.stall
+        self.never = args.never_answer
         self.counter = itertools.count(1)
         self.datas = 0
 
@@ -39,8 +41,6 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.datas += 1
-        if self.stall:
-            await asyncio.sleep(self.stall)
         if self.datas <= self.drop:
             session.transport.close() if hasattr(session, "transport") else None
             server.transport.close()
@@ -52,6 +52,10 @@ class Handler:
         with open(tmp, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.replace(tmp, os.path.join(self.dir, f"{os.getpid()}-{n:07d}.eml"))
+        if self.never:
+            await asyncio.sleep(3600)
+        if self.stall:
+            await asyncio.sleep(self.stall)
         return "250 2.0.0 Ok: queued"
 
 
@@ -74,6 +78,7 @@ async def main():
     p.add_argument("--greeting-code")
     p.add_argument("--drop-data", type=int, default=0)
     p.add_argument("--stall", type=float, default=0)
+    p.add_argument("--never-answer", action="store_true")
     p.add_argument("--port", type=int, default=0)
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)

@@ -447,24 +447,127 @@ async fn a_550_bounces_that_address_and_suppresses_the_subscriber() {
 }
 
 #[tokio::test]
-async fn a_connection_dropped_mid_data_is_retried() {
-    let (_app, smtp, code, s) = faulty(&["--drop-data", "1"], 3, "").await;
-    assert_eq!(code, 0, "{s}");
-    assert_eq!(s["sent"], 3);
+async fn a_connection_dropped_after_the_message_went_out_is_in_doubt_and_never_resent() {
+    let (app, smtp, code, s) = faulty(&["--drop-data", "1"], 3, "connections = 1").await;
+    assert_eq!(code, 1, "in doubt is not a clean send: {s}");
+    assert_eq!(
+        (s["sent"].as_i64(), s["in_doubt"].as_i64()),
+        (Some(2), Some(1)),
+        "{s}"
+    );
+    assert_eq!(per_recipient(&smtp).len(), 2);
+    // A later run does not resend it on its own ...
+    let (_, again) = send(&app, &[]).await;
+    assert_eq!(again["in_doubt"], 1, "{again}");
+    assert_eq!(smtp.messages().len(), 2);
+    // ... the operator decides.
+    let (code, resent) = send(&app, &["--resend-in-doubt"]).await;
+    assert_eq!(code, 0, "{resent}");
     assert_eq!(per_recipient(&smtp).len(), 3);
 }
 
 #[tokio::test]
-async fn a_stalled_server_times_out_and_the_deliveries_stay_failed() {
-    let (_app, smtp, code, s) =
-        faulty(&["--stall", "4"], 2, "max_attempts = 1\nconnections = 1").await;
+async fn a_relay_that_answers_the_final_dot_late_gets_each_message_once_and_it_is_reported_in_doubt()
+ {
+    // The relay stores each message but answers 4 s after the final ".", past the 2 s
+    // timeout: before, each timeout was retried and the relay kept every copy.
+    let (app, smtp, code, s) = faulty(&["--stall", "4"], 2, "connections = 1").await;
     assert_eq!(code, 1, "{s}");
-    assert_eq!(s["sent"], 0);
     assert_eq!(
-        s["failed"].as_i64().unwrap() + s["pending"].as_i64().unwrap(),
-        2
+        (s["sent"].as_i64(), s["in_doubt"].as_i64()),
+        (Some(0), Some(2)),
+        "{s}"
     );
-    let _ = smtp;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let copies = per_recipient(&smtp);
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert!(
+        copies.values().all(|n| *n == 1),
+        "one copy each: {copies:?}"
+    );
+    let replies = delivery_replies(&app).await;
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.contains("in doubt") && r.contains("timed out")),
+        "{replies:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_relay_that_never_answers_the_final_dot_costs_one_copy_reported_in_doubt() {
+    let (_app, smtp, code, s) = faulty(&["--never-answer"], 3, "connections = 2").await;
+    assert_eq!(code, 1, "{s}");
+    assert_eq!(
+        (s["sent"].as_i64(), s["in_doubt"].as_i64()),
+        (Some(0), Some(3)),
+        "{s}"
+    );
+    let copies = per_recipient(&smtp);
+    assert!(
+        copies.values().all(|n| *n == 1),
+        "at most one copy each: {copies:?}"
+    );
+    assert_eq!(copies.len(), 3, "the relay stored each message once");
+}
+
+#[tokio::test]
+async fn a_452_on_one_recipient_is_retried_without_dropping_the_session_or_slowing_the_others() {
+    let (app, smtp, code, s) = faulty(
+        &["--reject-rcpt", "user1@example.com=452"],
+        30,
+        "max_attempts = 3\nconnections = 1\nretry_window = \"1s\"",
+    )
+    .await;
+    assert_eq!(
+        code, 1,
+        "a delivery that failed for good is not a clean send: {s}"
+    );
+    assert_eq!(
+        (s["sent"].as_i64(), s["failed"].as_i64()),
+        (Some(29), Some(1)),
+        "{s}"
+    );
+    assert_eq!(per_recipient(&smtp).len(), 29);
+    let replies = delivery_replies(&app).await;
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.contains("452") && r.contains("recipient rejected by test server")),
+        "the relay's code and text are kept: {replies:?}"
+    );
+    let status = app
+        .stdout("2026-07-13T12:00:00Z", &["status", "--format", "json"])
+        .await;
+    let status: Value = serde_json::from_str(&status).unwrap();
+    let edition = &status["editions"][0];
+    assert_eq!(edition["status"], "sent_with_failures", "{edition}");
+}
+
+#[tokio::test]
+async fn a_550_records_the_relays_code_and_text() {
+    let (app, _smtp, _code, _s) = faulty(&["--reject-rcpt", "user0@example.com=550"], 2, "").await;
+    let replies = delivery_replies(&app).await;
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.contains("550") && r.contains("5.1.1") && r.contains("recipient rejected")),
+        "{replies:?}"
+    );
+}
+
+/// The `last_reply` of every delivery that has one.
+async fn delivery_replies(app: &App) -> Vec<String> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db().display()))
+        .await
+        .unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT last_reply FROM deliveries WHERE last_reply IS NOT NULL AND status != 'sent'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use modelbrief_differ::Edition;
 use modelbrief_domain::{IsoWeek, Timestamp};
 use modelbrief_mailer::messages::{BriefMessage, UNSUBSCRIBE_PLACEHOLDER, check};
+use modelbrief_mailer::smtp::SendFailure;
 use modelbrief_mailer::transport::{Sink, Transport};
 use modelbrief_mailer::{BriefView, Purpose, Renderer, TokenKeys};
 use modelbrief_store::{Claim, Counts, EditionStatus, NewEdition, Outcome, Store};
@@ -217,7 +218,7 @@ impl Shared {
                 Ok(s) => return Some(s),
                 Err(e) => {
                     attempt += 1;
-                    tracing::warn!(error = %e, attempt, "cannot open an SMTP session");
+                    tracing::warn!(error = %modelbrief_mailer::smtp::error_chain(&e), attempt, "cannot open an SMTP session");
                     if attempt >= self.policy.max_attempts as u32 {
                         return None;
                     }
@@ -282,27 +283,42 @@ impl Shared {
                     message_id: out.message_id,
                 }
             }
-            Err(e) if e.is_permanent() => {
-                tracing::info!(subscriber = claim.subscriber_id, error = %format!("{e:#}"), "bounced");
-                Outcome::Bounced {
-                    reply: error_text(&e),
-                }
-            }
             Err(e) => {
-                if let Some(old) = sink.take() {
+                let reply = e.text();
+                if sink.as_ref().is_some_and(Sink::is_broken)
+                    && let Some(old) = sink.take()
+                {
                     old.close().await;
                 }
-                self.transient(claim, error_text(&e))
+                match e {
+                    SendFailure::InDoubt(_) => {
+                        tracing::warn!(subscriber = claim.subscriber_id, reply = %reply, "in doubt: the message went out and no answer came; it will not be sent again");
+                        Outcome::InDoubt { reply }
+                    }
+                    SendFailure::Refused {
+                        permanent: true, ..
+                    } => {
+                        tracing::info!(subscriber = claim.subscriber_id, reply = %reply, "bounced");
+                        Outcome::Bounced { reply }
+                    }
+                    // One recipient's temporary refusal (mailbox full, greylisting): retry
+                    // that delivery later; the session and the other workers carry on.
+                    SendFailure::Refused {
+                        stage: "RCPT TO", ..
+                    } => {
+                        tracing::info!(subscriber = claim.subscriber_id, reply = %reply, "recipient deferred; will retry");
+                        self.retry_later(claim, reply)
+                    }
+                    SendFailure::Refused { .. } | SendFailure::Session(_) => {
+                        self.transient(claim, reply)
+                    }
+                }
             }
         }
     }
 
-    fn transient(&self, claim: &Claim, reply: String) -> Outcome {
-        let streak = self.transient_streak.fetch_add(1, Ordering::Relaxed) + 1;
-        let pause = backoff(self.policy.retry_base, self.policy.retry_max, streak);
-        self.slow_until
-            .fetch_max(unix_millis() + pause.as_millis() as u64, Ordering::Relaxed);
-        tracing::warn!(subscriber = claim.subscriber_id, reply = %reply, streak, "transient failure; slowing down");
+    /// A failed delivery's next attempt (with back-off), or none when its attempts are used up.
+    fn retry_later(&self, claim: &Claim, reply: String) -> Outcome {
         let retry_at = (claim.attempts < self.policy.max_attempts).then(|| {
             let wait = backoff(
                 self.policy.retry_base,
@@ -314,6 +330,15 @@ impl Shared {
             )
         });
         Outcome::Failed { reply, retry_at }
+    }
+
+    fn transient(&self, claim: &Claim, reply: String) -> Outcome {
+        let streak = self.transient_streak.fetch_add(1, Ordering::Relaxed) + 1;
+        let pause = backoff(self.policy.retry_base, self.policy.retry_max, streak);
+        self.slow_until
+            .fetch_max(unix_millis() + pause.as_millis() as u64, Ordering::Relaxed);
+        tracing::warn!(subscriber = claim.subscriber_id, reply = %reply, streak, "transient failure; slowing down");
+        self.retry_later(claim, reply)
     }
 
     async fn worker(self: Arc<Self>) -> anyhow::Result<()> {
@@ -369,11 +394,6 @@ impl Shared {
         }
         Ok(())
     }
-}
-
-fn error_text(e: &modelbrief_mailer::smtp::SmtpError) -> String {
-    let text = format!("{e:#}");
-    text.chars().take(300).collect()
 }
 
 /// Renders the edition into the per-subscriber message template.
@@ -568,10 +588,19 @@ pub async fn run(
     let after = store.delivery_counts(row.id).await?;
     progress.finish(&after);
     let paused = shared.paused.lock().expect("not poisoned").clone();
+    // Failures with attempts left keep the edition `sending`: later runs (the daemon, `tick`,
+    // `send --week`) retry them when due. Once every failure is final, the edition ends.
+    let retries_left = after.failed > 0
+        && store
+            .next_retry(row.id, cfg.delivery.max_attempts)
+            .await?
+            .is_some();
     let status = if paused.is_some() {
         EditionStatus::Paused
     } else if after.pending == 0 && after.failed == 0 {
         EditionStatus::Sent
+    } else if after.pending == 0 && !retries_left {
+        EditionStatus::SentWithFailures
     } else {
         EditionStatus::Sending
     };

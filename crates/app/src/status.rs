@@ -125,10 +125,24 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
                 e.week, e.week
             ));
         } else if c.failed > 0 {
-            attention.push(format!(
-                "edition {}: {} deliveries failed; `send --week {}` retries them",
-                e.week, c.failed, e.week
-            ));
+            let max = loaded.config.delivery.max_attempts;
+            let given_up = store.final_failures(e.id, max).await?;
+            if given_up > 0 {
+                attention.push(format!(
+                    "edition {}: {given_up} deliveries failed for good after {max} attempts; the relay's last reply is kept with each delivery and the logs name the subscriber; nothing more is tried",
+                    e.week
+                ));
+            }
+            if c.failed > given_up {
+                let next = store.next_retry(e.id, max).await?;
+                attention.push(format!(
+                    "edition {}: {} deliveries failed and will be retried from {} (by the daemon or `tick`, or now with `send --week {}`)",
+                    e.week,
+                    c.failed - given_up,
+                    next.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+                    e.week
+                ));
+            }
         }
         editions.push(EditionStatus {
             week: e.week,

@@ -8,7 +8,8 @@
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::response::Response;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
@@ -85,6 +86,60 @@ impl SmtpError {
 pub struct Connection {
     inner: AsyncSmtpConnection,
     timeout: Duration,
+    /// A step timed out or failed mid-conversation: the session's state is unknown.
+    broken: bool,
+}
+
+/// Why one message was not (surely) delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum SendFailure {
+    /// The relay answered with a refusal (`stage`: MAIL FROM, RCPT TO, DATA or the end of
+    /// data): not delivered. `reply` has the code and the relay's text.
+    #[error("{stage} refused: {reply}")]
+    Refused {
+        stage: &'static str,
+        reply: String,
+        permanent: bool,
+    },
+    /// The session failed before the message content went out: not delivered.
+    #[error("SMTP session failed before the message was handed over")]
+    Session(#[source] SmtpError),
+    /// The content went out and no answer came: the relay may have the message.
+    #[error("no answer after the message was handed over (in doubt)")]
+    InDoubt(#[source] SmtpError),
+}
+
+impl SendFailure {
+    /// The reply code, if the relay gave one.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            SendFailure::Refused {
+                permanent: true,
+                ..
+            }
+        )
+    }
+
+    /// The failure with every cause, for logs and `last_reply` (at most 300 characters).
+    pub fn text(&self) -> String {
+        error_chain(self).chars().take(300).collect()
+    }
+}
+
+/// `error: cause: cause`, the whole chain on one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 async fn timed<T>(
@@ -176,23 +231,104 @@ impl SmtpSettings {
         Ok(Connection {
             inner,
             timeout: self.timeout,
+            broken: false,
         })
     }
 }
 
 impl Connection {
-    /// Sends one message (MAIL FROM, RCPT TO, DATA).
-    pub async fn send(&mut self, envelope: &Envelope, raw: &[u8]) -> Result<Response, SmtpError> {
-        timed("send", self.timeout, self.inner.send(envelope, raw)).await
+    /// One command, under the timeout. A refusal resets the transaction (RSET) and keeps the
+    /// session; a timeout or network failure breaks it.
+    async fn step<C: std::fmt::Display>(
+        &mut self,
+        stage: &'static str,
+        command: C,
+    ) -> Result<(), SendFailure> {
+        match tokio::time::timeout(self.timeout, self.inner.command(command)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.status().is_some() => {
+                let failure = SendFailure::Refused {
+                    stage,
+                    reply: e.to_string(),
+                    permanent: e.is_permanent(),
+                };
+                let reset = tokio::time::timeout(self.timeout, self.inner.command(Rset)).await;
+                if !matches!(reset, Ok(Ok(_))) {
+                    self.broken = true;
+                }
+                Err(failure)
+            }
+            Ok(Err(source)) => {
+                self.broken = true;
+                Err(SendFailure::Session(SmtpError::Smtp {
+                    what: stage,
+                    source,
+                }))
+            }
+            Err(_) => {
+                self.broken = true;
+                Err(SendFailure::Session(SmtpError::Timeout {
+                    what: stage,
+                    secs: self.timeout.as_secs(),
+                }))
+            }
+        }
+    }
+
+    /// Sends one message: MAIL FROM, RCPT TO, DATA, then the content.
+    pub async fn send(&mut self, envelope: &Envelope, raw: &[u8]) -> Result<Response, SendFailure> {
+        let info = self.inner.server_info();
+        let mut options = Vec::new();
+        let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
+        let non_ascii =
+            envelope.from().is_some_and(|a| !ascii(a)) || !envelope.to().iter().all(ascii);
+        if non_ascii && info.supports_feature(Extension::SmtpUtfEight) {
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !raw.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        self.step("MAIL FROM", Mail::new(envelope.from().cloned(), options))
+            .await?;
+        for to in envelope.to() {
+            self.step("RCPT TO", Rcpt::new(to.clone(), Vec::new()))
+                .await?;
+        }
+        self.step("DATA", Data).await?;
+        // From here on the relay may have the message: no answer is not a "no".
+        match tokio::time::timeout(self.timeout, self.inner.message(raw)).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(e)) if e.status().is_some() => Err(SendFailure::Refused {
+                stage: "end of data",
+                reply: e.to_string(),
+                permanent: e.is_permanent(),
+            }),
+            Ok(Err(source)) => {
+                self.broken = true;
+                Err(SendFailure::InDoubt(SmtpError::Smtp {
+                    what: "end of data",
+                    source,
+                }))
+            }
+            Err(_) => {
+                self.broken = true;
+                Err(SendFailure::InDoubt(SmtpError::Timeout {
+                    what: "reply to the end of data",
+                    secs: self.timeout.as_secs(),
+                }))
+            }
+        }
     }
 
     /// Whether the session can still be used.
     pub fn is_broken(&self) -> bool {
-        self.inner.has_broken()
+        self.broken || self.inner.has_broken()
     }
 
     /// Ends the session politely.
     pub async fn quit(mut self) {
-        let _ = tokio::time::timeout(self.timeout, self.inner.quit()).await;
+        if !self.broken {
+            let _ = tokio::time::timeout(self.timeout, self.inner.quit()).await;
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Where messages go: an SMTP relay (pooled by the caller, one connection per worker) or a
 //! local outbox folder of `.eml` files (lettre's file transport), for the demo and for dry runs.
 
-use crate::smtp::{Connection, SmtpError, SmtpSettings};
+use crate::smtp::{Connection, SendFailure, SmtpError, SmtpSettings};
 use lettre::address::Envelope;
 use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ impl Transport {
 
 impl Sink {
     /// Hands one message over; returns the server's reply (or the outbox file id).
-    pub async fn send(&mut self, envelope: &Envelope, raw: &[u8]) -> Result<String, SmtpError> {
+    pub async fn send(&mut self, envelope: &Envelope, raw: &[u8]) -> Result<String, SendFailure> {
         match self {
             Sink::Smtp(c) => c.send(envelope, raw).await.map(|r| {
                 let text: Vec<&str> = r.message().collect();
@@ -46,9 +46,11 @@ impl Sink {
                 .send_raw(envelope, raw)
                 .await
                 .map(|id| format!("stored {id}"))
-                .map_err(|e| SmtpError::Connect {
-                    addr: "outbox".into(),
-                    source: std::io::Error::other(e.to_string()),
+                .map_err(|e| {
+                    SendFailure::Session(SmtpError::Connect {
+                        addr: "outbox".into(),
+                        source: std::io::Error::other(e.to_string()),
+                    })
                 }),
         }
     }

@@ -89,6 +89,11 @@ pub enum Outcome {
     Bounced {
         reply: String,
     },
+    /// The message went out and no answer came: the relay may have it. The row stays in doubt
+    /// (`sending`), is never claimed again, and only `send --resend-in-doubt` requeues it.
+    InDoubt {
+        reply: String,
+    },
 }
 
 /// Delivery counts of an edition.
@@ -363,6 +368,7 @@ impl Store {
                     ("failed", reply, None, retry_at.map(|t| t.to_db()))
                 }
                 Outcome::Bounced { reply } => ("bounced", reply, None, None),
+                Outcome::InDoubt { reply } => ("sending", reply, None, None),
             };
             sqlx::query(
                 "UPDATE deliveries SET status = ?3, last_reply = ?4, message_id = COALESCE(?5, message_id),

@@ -35,8 +35,10 @@ pub enum SendError {
     Render(#[from] modelbrief_mailer::RenderError),
     #[error("cannot build the confirmation email")]
     Build(#[from] modelbrief_mailer::messages::BuildError),
-    #[error("cannot send the confirmation email")]
+    #[error("cannot reach the relay")]
     Smtp(#[from] modelbrief_mailer::smtp::SmtpError),
+    #[error("the relay did not take the confirmation email")]
+    Send(#[from] modelbrief_mailer::smtp::SendFailure),
 }
 
 /// Sends the double opt-in mail (HTML + text) with a fresh confirm link.
