@@ -293,7 +293,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.config.display(),
                 loaded.sources.len()
             );
-            Ok(ExitCode::SUCCESS)
+            let mut ready = true;
+            for (commands, needs) in config::readiness(&loaded) {
+                match needs {
+                    Ok(()) => println!("  {commands}: ready"),
+                    Err(why) => {
+                        ready = false;
+                        println!("  {commands}: not ready: {why}");
+                    }
+                }
+            }
+            // 1: the file is valid, but some commands will refuse to run as things stand.
+            Ok(if ready {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Send {
             week,
@@ -324,7 +339,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     resend_in_doubt,
                     transport,
                     progress: std::io::stderr().is_terminal(),
-                    stop: None,
+                    stop: Some(stop_on_signal()),
                 },
             )
             .await?;
@@ -557,4 +572,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// A flag set by SIGTERM/SIGINT: a send stops claiming, finishes the messages already handed
+/// over, records them and exits (a second signal is left to the default, which kills).
+fn stop_on_signal() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = flag.clone();
+    tokio::spawn(async move {
+        modelbrief_app::serve::shutdown_signal().await;
+        tracing::warn!("stop requested: finishing the messages in flight, then exiting");
+        set.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    flag
 }

@@ -18,8 +18,92 @@ async fn a_valid_config_checks_ok() {
         "https://openrouter.ai/api/v1/models".into(),
     )]);
     let out = app.run("2026-07-06T20:00:00Z", &["config", "check"]).await;
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (1 sources enabled)"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "no token key yet: {stdout}");
+    assert!(stdout.contains("ok (1 sources enabled)"));
+    assert!(
+        stdout.contains("ingest, brief, compare, status: ready"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("send, tick, daemon: not ready: MODELBRIEF__TOKENS__SECRET is not set"),
+        "{stdout}"
+    );
+    let app = app.with_env("MODELBRIEF__TOKENS__SECRET", &"k".repeat(40));
+    let out = app.run("2026-07-06T20:00:00Z", &["config", "check"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn weak_short_and_demo_keys_are_refused_by_every_command_that_signs_links() {
+    let app = App::new(&[]);
+    for (env, key, message) in [
+        ("MODELBRIEF__TOKENS__SECRET", "short", "at least 32 bytes"),
+        (
+            "MODELBRIEF__TOKENS__SECRET",
+            "modelbrief-demo-key-public-not-for-production-use",
+            "public demo key",
+        ),
+        (
+            "MODELBRIEF__TOKENS__PREVIOUS_SECRETS",
+            "x",
+            "PREVIOUS_SECRETS entry 1",
+        ),
+    ] {
+        let mut app = App::new(&[]);
+        if env.ends_with("PREVIOUS_SECRETS") {
+            app = app.with_env("MODELBRIEF__TOKENS__SECRET", &"k".repeat(40));
+        }
+        let app = app.with_env(env, key);
+        let out = app.run("2026-07-06T20:00:00Z", &["config", "check"]).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(stdout.contains(message), "{message}: {stdout}");
+        let out = app.run("2026-07-06T20:00:00Z", &["serve"]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "serve refuses: {stderr}");
+        assert!(stderr.contains(message), "{message}: {stderr}");
+    }
+    let _ = app;
+}
+
+#[tokio::test]
+async fn forwarded_for_trust_and_clear_text_smtp_passwords_are_refused_with_the_fix() {
+    let app = App::new(&[]);
+    app.append_config("[web]\ntrust_forwarded_for = true\n");
+    let (code, err) = check(&app).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("trusted_proxies"), "{err}");
+    let app = App::new(&[]);
+    app.append_config("[smtp]\nusername = \"brief\"\ntls = \"none\"\n");
+    let (code, err) = check(&app).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("clear text") && err.contains("allow_insecure_auth"),
+        "{err}"
+    );
+    let app = App::new(&[]);
+    app.append_config("[smtp]\nusername = \"brief\"\ntls = \"none\"\nallow_insecure_auth = true\n");
+    let out = app.run("2026-07-06T20:00:00Z", &["config", "check"]).await;
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = App::new(&[]);
+    app.append_config("[web]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\", \"nonsense\"]\n");
+    let (code, err) = check(&app).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"nonsense\" is not an IP address or CIDR"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -256,3 +256,14 @@ fn the_systemd_units_verify_and_the_dockerfile_builds_as_the_readme_says() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn tick_starts_on_a_fresh_machine_whose_database_folder_does_not_exist_yet() {
+    let app = crate::common::App::new(&[]);
+    assert!(!app.db().parent().unwrap().exists());
+    let out = app.run("2026-07-06T20:00:00Z", &["tick"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("lock file"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(app.db().exists());
+}

@@ -719,3 +719,86 @@ async fn killing_the_send_at_random_points_never_doubles_or_loses_mail() {
         "{received} received, {s}"
     );
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_send_cleanly_and_the_next_run_finishes_it_without_a_duplicate() {
+    let (_f, app) = one_week().await;
+    let smtp = SmtpServer::start(&[]);
+    let (app, _) = prepared(
+        app,
+        &smtp,
+        1500,
+        "per_second = 300\nconnections = 3\nbatch = 20",
+    )
+    .await;
+    let child = app.spawn(NOW, &["send", "--week", "2026-W28", "--format", "json"]);
+    smtp.wait_for(100).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "a summary after SIGTERM: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(
+        summary["in_doubt"].as_i64().unwrap() <= 3,
+        "at most one message in flight per connection is left in doubt: {summary}"
+    );
+    assert!(
+        summary["pending"].as_i64().unwrap() > 0,
+        "it stopped early: {summary}"
+    );
+    assert!(summary["sent"].as_i64().unwrap() >= 100, "{summary}");
+    let (code, rest) = send(&app, &["--resend-in-doubt"]).await;
+    assert_eq!(code, 0, "{rest}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let copies = per_recipient(&smtp);
+    assert_eq!(copies.len(), 1500);
+    let doubled = copies.values().filter(|n| **n > 1).count() as i64;
+    assert!(
+        doubled <= summary["in_doubt"].as_i64().unwrap(),
+        "only a message reported in doubt may arrive twice: {doubled}"
+    );
+}
+
+#[tokio::test]
+async fn send_without_a_week_on_a_monday_evening_sends_the_week_that_ended_not_the_one_begun() {
+    let (_f, app) = one_week().await;
+    let smtp = SmtpServer::start(&[]);
+    let (app, _) = prepared(app, &smtp, 2, "").await;
+    let out = app
+        .run("2026-07-06T21:00:00Z", &["send", "--format", "json"])
+        .await;
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["edition"], "2026-W27", "the week that has ended: {s}");
+    // The real W28 is still to come, whole, a week later.
+    let out = app
+        .run("2026-07-13T09:00:00Z", &["send", "--format", "json"])
+        .await;
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (s["edition"].as_str(), s["created"].as_bool()),
+        (Some("2026-W28"), Some(true)),
+        "{s}"
+    );
+    // A preview claims no ISO week.
+    let preview = app
+        .stdout("2026-07-08T12:00:00Z", &["brief", "--format", "json"])
+        .await;
+    let preview: Value = serde_json::from_str(&preview).unwrap();
+    assert_eq!(preview["edition"], "preview");
+    assert!(
+        preview["window"]["from"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-07-01"),
+        "{preview}"
+    );
+}

@@ -19,6 +19,9 @@ const CHART_WEEKS: i64 = 8;
 
 /// The edition label and window: an ISO week (Monday to Monday, UTC), or the configured window
 /// ending at `now`, labelled with the ISO week `now` falls in.
+/// The edition label of `brief` without `--week`: a preview of the days before `--now`.
+pub const PREVIEW: &str = "preview";
+
 pub fn window(week: Option<IsoWeek>, now: Timestamp, loaded: &Loaded) -> (String, Window) {
     match week {
         Some(w) => (
@@ -32,7 +35,8 @@ pub fn window(week: Option<IsoWeek>, now: Timestamp, loaded: &Loaded) -> (String
             let len = chrono::Duration::from_std(loaded.config.brief.window)
                 .unwrap_or(chrono::Duration::days(7));
             let from = Timestamp::from_datetime(now.datetime() - len);
-            (IsoWeek::of(now).to_string(), Window { from, to: now })
+            // A preview covers no ISO week, so it claims none.
+            (PREVIEW.to_owned(), Window { from, to: now })
         }
     }
 }

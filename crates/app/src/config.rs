@@ -610,6 +610,33 @@ pub struct HtmlMetricConfig {
     pub higher_is_better: Option<bool>,
 }
 
+/// What `config check` says of each group of commands: ready, or what is missing.
+pub fn readiness(loaded: &Loaded) -> Vec<(&'static str, Result<(), String>)> {
+    let cfg = &loaded.config;
+    let keys = cfg
+        .tokens
+        .keys(&loaded.secrets)
+        .map(|_| ())
+        .map_err(|e| e.0);
+    let smtp = if !cfg.smtp.username.is_empty() && loaded.secrets.smtp_password.is_none() {
+        Err(format!(
+            "smtp.username is {:?} but MODELBRIEF__SMTP__PASSWORD is not set",
+            cfg.smtp.username
+        ))
+    } else {
+        Ok(())
+    };
+    let dkim = match &cfg.mail.dkim {
+        Some(d) => d.load(&loaded.secrets).map(|_| ()).map_err(|e| e.0),
+        None => Ok(()),
+    };
+    vec![
+        ("ingest, brief, compare, status", Ok(())),
+        ("serve", keys.clone().and(smtp.clone())),
+        ("send, tick, daemon", keys.and(smtp).and(dkim)),
+    ]
+}
+
 /// A loaded, validated configuration and where it came from.
 #[derive(Debug)]
 pub struct Loaded {
@@ -1321,6 +1348,7 @@ mod tests {
         let env = vec![
             var("MODELBRIEF__CONSENT__VERSION", "3"),
             var("MODELBRIEF__SMTP__USERNAME", "12345"),
+            var("MODELBRIEF__SMTP__ALLOW_INSECURE_AUTH", "true"),
             var("MODELBRIEF__SMTP__PORT", "2526"),
             var("MODELBRIEF__WEB__RECORD_IP", "true"),
             var("MODELBRIEF__FETCH__TIMEOUT", "90s"),

@@ -154,7 +154,9 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
         }
     }
 
-    let send_time = Timestamp::parse("2026-07-06T21:00:00Z")?;
+    // The Monday after the last recorded week (W28, which holds the 07-06 pull) has ended: an
+    // edition is made only for a week that is over.
+    let send_time = Timestamp::parse("2026-07-13T06:00:00Z")?;
     let clock = Clock::replayed(send_time);
     for email in SUBSCRIBERS {
         let email = SubscriberEmail::parse(email)?;
@@ -175,7 +177,8 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
     }
 
     // The brief of the latest week, written as files, then delivered to the outbox.
-    let (label, window) = crate::brief::window(Some(IsoWeek::of(send_time)), send_time, &loaded);
+    let week = IsoWeek::last_complete(send_time);
+    let (label, window) = crate::brief::window(Some(week), send_time, &loaded);
     let edition = crate::brief::compute(&store, &loaded, &label, window).await?;
     let renderer = modelbrief_mailer::Renderer::new(None)?;
     let view = modelbrief_mailer::BriefView::standalone(&edition)?;
@@ -190,7 +193,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
         &loaded,
         clock,
         crate::send::Options {
-            week: Some(IsoWeek::of(send_time)),
+            week: Some(week),
             dry_run: false,
             resend_in_doubt: false,
             transport: modelbrief_mailer::transport::Transport::Outbox(outbox.clone()),

@@ -358,7 +358,14 @@ impl Shared {
             }
             let mut results = Vec::with_capacity(claims.len());
             for c in &claims {
-                results.push((c.subscriber_id, self.deliver(&mut sink, c).await));
+                // Stopping: what is not handed over yet goes back to pending, so at most the
+                // messages in flight (one per connection) are left to record.
+                let outcome = if self.stopping() {
+                    Outcome::Released
+                } else {
+                    self.deliver(&mut sink, c).await
+                };
+                results.push((c.subscriber_id, outcome));
             }
             self.store
                 .record(
@@ -452,7 +459,12 @@ pub async fn run(
 ) -> anyhow::Result<Summary> {
     let cfg = &loaded.config;
     let keys = cfg.tokens.keys(&loaded.secrets)?;
-    let (label, window) = crate::brief::window(opts.week, clock.anchor(), loaded);
+    // Without `--week`: the last complete ISO week. An edition is labelled by the week it
+    // covers and never created before that week has ended.
+    let week = opts
+        .week
+        .unwrap_or_else(|| IsoWeek::last_complete(clock.anchor()));
+    let (label, window) = crate::brief::window(Some(week), clock.anchor(), loaded);
 
     // The edition's content is frozen at creation: a rerun sends exactly what the first run did.
     let existing = store.edition(&label).await?;

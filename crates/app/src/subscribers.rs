@@ -165,7 +165,7 @@ pub async fn export(store: &Store, json: bool) -> anyhow::Result<String> {
     ])?;
     for r in &rows {
         for c in &r.consent {
-            w.write_record([
+            let cells = [
                 r.email.as_str(),
                 r.status.as_str(),
                 r.created_at.as_str(),
@@ -176,7 +176,8 @@ pub async fn export(store: &Store, json: bool) -> anyhow::Result<String> {
                 c.consent_version.as_deref().unwrap_or(""),
                 c.consent_text.as_deref().unwrap_or(""),
                 c.ip.as_deref().unwrap_or(""),
-            ])?;
+            ];
+            w.write_record(cells.map(|c| spreadsheet_safe(c).into_owned()))?;
         }
     }
     Ok(String::from_utf8(w.into_inner()?)?.trim_end().to_owned())
@@ -211,4 +212,29 @@ pub async fn remove(store: &Store, clock: Clock, raw: &str) -> anyhow::Result<St
     } else {
         format!("{email}: not on the list (a hash is kept so it is never added)")
     })
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (OWASP's advice for CSV injection).
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_defused_and_others_kept() {
+        for evil in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\t=1"] {
+            assert_eq!(spreadsheet_safe(evil), format!("'{evil}"));
+        }
+        for fine in ["ada@example.com", "2026-07-06T20:00:00Z", "I agree", ""] {
+            assert_eq!(spreadsheet_safe(fine), fine);
+        }
+    }
 }

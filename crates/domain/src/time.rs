@@ -73,6 +73,13 @@ impl IsoWeek {
     }
 
     /// The ISO week an instant falls in (UTC).
+    /// The last ISO week that has ended at `t` (the week before the one `t` is in).
+    pub fn last_complete(t: Timestamp) -> Self {
+        Self::of(Timestamp::from_datetime(
+            t.datetime() - chrono::Duration::days(7),
+        ))
+    }
+
     pub fn of(t: Timestamp) -> Self {
         let w = t.0.iso_week();
         Self {
@@ -116,6 +123,15 @@ mod tests {
         );
         assert!(IsoWeek::parse("2026-W54").is_err());
         assert!(IsoWeek::parse("2026-28").is_err());
+    }
+
+    #[test]
+    fn the_last_complete_week_is_the_one_before_now_even_on_a_monday_evening() {
+        let at = |s: &str| IsoWeek::last_complete(Timestamp::parse(s).unwrap()).to_string();
+        assert_eq!(at("2026-07-06T21:00:00Z"), "2026-W27", "Monday of W28");
+        assert_eq!(at("2026-07-06T00:00:00Z"), "2026-W27");
+        assert_eq!(at("2026-07-05T23:59:59Z"), "2026-W26", "Sunday of W27");
+        assert_eq!(at("2026-01-01T12:00:00Z"), "2025-W52");
     }
 
     #[test]

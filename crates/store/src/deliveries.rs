@@ -89,6 +89,9 @@ pub enum Outcome {
     Bounced {
         reply: String,
     },
+    /// Claimed but not handed over (the send was stopped): back to pending, the attempt not
+    /// counted.
+    Released,
     /// The message went out and no answer came: the relay may have it. The row stays in doubt
     /// (`sending`), is never claimed again, and only `send --resend-in-doubt` requeues it.
     InDoubt {
@@ -360,6 +363,19 @@ impl Store {
             .what("begin record")?;
         let at = now.to_db();
         for (subscriber_id, outcome) in results {
+            if *outcome == Outcome::Released {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'pending', attempts = max(attempts - 1, 0), updated_at = ?3
+                     WHERE edition_id = ?1 AND subscriber_id = ?2 AND status = 'sending'",
+                )
+                .bind(edition_id)
+                .bind(subscriber_id)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await
+                .what("release delivery")?;
+                continue;
+            }
             let (status, reply, message_id, retry) = match outcome {
                 Outcome::Sent { reply, message_id } => {
                     ("sent", reply, Some(message_id.as_str()), None)
@@ -369,6 +385,7 @@ impl Store {
                 }
                 Outcome::Bounced { reply } => ("bounced", reply, None, None),
                 Outcome::InDoubt { reply } => ("sending", reply, None, None),
+                Outcome::Released => unreachable!("handled above"),
             };
             sqlx::query(
                 "UPDATE deliveries SET status = ?3, last_reply = ?4, message_id = COALESCE(?5, message_id),

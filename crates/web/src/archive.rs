@@ -18,7 +18,7 @@ use serde_json::json;
 /// Editions in the feed and in `changes.json`.
 const RECENT: i64 = 20;
 
-fn unavailable(state: &AppState, e: impl std::fmt::Display) -> Response {
+fn unavailable(state: &AppState, e: impl std::error::Error) -> Response {
     crate::pages::unavailable(state, false, "archive", e)
 }
 
@@ -126,7 +126,7 @@ pub(crate) async fn chart_png(State(state): State<AppState>, Path(week): Path<St
             "No chart",
             "That edition has no price changes to chart.",
         ),
-        Err(e) => unavailable(&state, e),
+        Err(e) => unavailable(&state, std::io::Error::other(e)),
     }
 }
 

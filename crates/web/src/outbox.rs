@@ -23,7 +23,7 @@ pub async fn work_outbox(state: AppState, stop: impl std::future::Future<Output 
         let wait = match work_once(&state).await {
             Ok(wait) => wait,
             Err(e) => {
-                tracing::error!(error = %e, "outbox: database error");
+                tracing::error!(error = %modelbrief_mailer::smtp::error_chain(&e), "outbox: database error");
                 Duration::from_secs(5)
             }
         };
@@ -51,7 +51,10 @@ async fn work_once(state: &AppState) -> Result<Duration, modelbrief_store::Store
             match send_confirmation(state, &row).await {
                 Ok(()) => state.store.outbox_done(item.id).await?,
                 Err(e) => {
-                    let text: String = anyhow_like(&e).chars().take(300).collect();
+                    let text: String = modelbrief_mailer::smtp::error_chain(&e)
+                        .chars()
+                        .take(300)
+                        .collect();
                     let attempts = item.attempts + 1;
                     let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
                         Timestamp::from_datetime(
@@ -75,18 +78,6 @@ async fn work_once(state: &AppState) -> Result<Duration, modelbrief_store::Store
         .and_then(|t| (t.datetime() - state.now().datetime()).to_std().ok())
         .unwrap_or(Duration::from_secs(60))
         .clamp(Duration::from_millis(50), Duration::from_secs(60)))
-}
-
-/// The error with its causes, `a: b: c`.
-fn anyhow_like(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

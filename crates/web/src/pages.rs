@@ -71,8 +71,9 @@ pub(crate) fn unavailable(
     state: &AppState,
     json: bool,
     what: &str,
-    error: impl std::fmt::Display,
+    error: impl std::error::Error,
 ) -> Response {
+    let error = modelbrief_mailer::smtp::error_chain(&error);
     tracing::error!(error = %error, "{what}: database error");
     message(
         state,
