@@ -118,6 +118,20 @@ async fn hostile_model_names_are_escaped_in_html_and_harmless_in_text() {
             "pricing": {"prompt": "0.000001", "completion": "0.000002"}
         }));
     }
+    // Names that try to add lines to the text mail, reverse text, or stretch the page.
+    for (id, name) in [
+        (
+            "evil/newline",
+            "Injected\nNEW MODELS\n  - Fake Model free forever\u{0}",
+        ),
+        ("evil/bidi", "Bidi \u{202E}gnp.exe"),
+        ("evil/long", &"W".repeat(10_000)),
+    ] {
+        doc["data"].as_array_mut().unwrap().push(serde_json::json!({
+            "id": id, "name": name, "context_length": 1000,
+            "pricing": {"prompt": "0.000001", "completion": "0.000002"}
+        }));
+    }
     server.set(
         "/openrouter.json",
         Reply::Body(serde_json::to_vec(&doc).unwrap()),
@@ -160,4 +174,19 @@ async fn hostile_model_names_are_escaped_in_html_and_harmless_in_text() {
             "the text part shows the name as it is: {name}"
         );
     }
+    assert!(
+        text.contains("Injected NEW MODELS - Fake Model free forever"),
+        "a name stays on its own line: {text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| *l == "NEW MODELS").count(),
+        1,
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("  - Fake")), "{text}");
+    assert!(!text.contains('\u{0}') && !text.contains('\u{202E}'));
+    assert!(text.contains("Bidi gnp.exe"));
+    let longest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 400, "a 10,000-character name is cut: {longest}");
+    assert!(!html.contains(&"W".repeat(200)));
 }

@@ -84,6 +84,12 @@ impl SmtpServer {
         Self { port, dir, child }
     }
 
+    /// Stops the server: the relay is down from now on.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The stored messages, oldest first.
     pub fn messages(&self) -> Vec<Vec<u8>> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())

@@ -43,7 +43,12 @@ pub async fn site(per_ip_per_minute: u32) -> Site {
 
 /// [`site`] with more `[web]` settings.
 pub async fn site_with(per_ip_per_minute: u32, web: &str) -> Site {
-    let smtp = SmtpServer::start(&[]);
+    site_full(per_ip_per_minute, web, &[]).await
+}
+
+/// [`site_with`], with options for the SMTP server (`--stall 2`, …).
+pub async fn site_full(per_ip_per_minute: u32, web: &str, smtp_args: &[&str]) -> Site {
+    let smtp = SmtpServer::start(smtp_args);
     let app = App::new(&[]);
     let port = free_port();
     app.append_config(&format!(
@@ -508,4 +513,140 @@ async fn two_hundred_parallel_requests_on_one_address_leave_a_consistent_state_a
     }
     assert_eq!(ledger.last().unwrap()["to_status"], subs[0]["status"]);
     assert!(ledger.len() >= 2);
+}
+
+/// Confirms `email` through the link in its confirmation mail (the `n`-th mail).
+async fn confirm_by_mail(s: &Site, n: usize) {
+    let mails = s.smtp.wait_for(n).await;
+    let text = text_part(&mails[n - 1]);
+    let link = regex::Regex::new(r"http://\S+/confirm\?token=\S+")
+        .unwrap()
+        .find(&text)
+        .expect("a confirm link")
+        .as_str()
+        .to_owned();
+    assert_eq!(s.http.post(&link).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn no_sign_up_answer_waits_for_the_relay_so_timing_tells_new_from_confirmed_nothing() {
+    // The relay takes 2 s per message: an answer that waited for the mail would show it.
+    let s = site_full(1000, "", &["--stall", "2"]).await;
+    s.subscribe_form(form("known@example.com", true, "")).await;
+    confirm_by_mail(&s, 1).await;
+    assert_eq!(s.subscribers().await[0]["status"], "confirmed");
+    let mut bodies = std::collections::BTreeSet::new();
+    let mut slowest = std::time::Duration::ZERO;
+    for i in 0..3 {
+        for email in [
+            format!("new{i}@example.com"),
+            "known@example.com".to_owned(),
+        ] {
+            let started = std::time::Instant::now();
+            let (status, body) = s.subscribe_form(form(&email, true, "")).await;
+            slowest = slowest.max(started.elapsed());
+            assert_eq!(status, 200, "{email}: {body}");
+            bodies.insert(body);
+        }
+    }
+    assert_eq!(bodies.len(), 1, "one answer for every address");
+    assert!(
+        slowest < std::time::Duration::from_millis(1500),
+        "no answer waited for the 2 s relay: {slowest:?}"
+    );
+    // The mails still go out, from the queue.
+    assert!(s.smtp.wait_for(4).await.len() >= 4);
+}
+
+#[tokio::test]
+async fn with_the_relay_down_a_new_and_a_confirmed_address_get_the_same_answer_and_the_mail_waits()
+{
+    let mut s = site(1000).await;
+    s.subscribe_form(form("known@example.com", true, "")).await;
+    confirm_by_mail(&s, 1).await;
+    s.smtp.stop();
+    let (new_status, new_body) = s.subscribe_form(form("new@example.com", true, "")).await;
+    let (known_status, known_body) = s.subscribe_form(form("known@example.com", true, "")).await;
+    assert_eq!((new_status, known_status), (200, 200));
+    assert_eq!(new_body, known_body);
+    // The mail waits in the outbox, to be retried.
+    let mut waiting = 0;
+    for _ in 0..40 {
+        let store = s.app.store().await;
+        let c = store.outbox_counts().await.unwrap();
+        store.close().await;
+        waiting = c.pending;
+        if waiting == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting, 1, "the confirmation mail waits for the relay");
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_never_passes_the_limiter_or_reaches_the_ledger() {
+    // No trusted proxy: X-Forwarded-For is the client's own writing.
+    let s = site_with(3, "").await;
+    let mut codes = Vec::new();
+    for i in 0..10 {
+        let r = s
+            .http
+            .post(s.url("/subscribe"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", format!("10.9.{i}.1, <script>x</script>"))
+            .body(form(&format!("spoof{i}@example.com"), true, ""))
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 200).count(), 3, "{codes:?}");
+    for row in s.export().await {
+        for c in row["consent"].as_array().unwrap() {
+            assert_eq!(c["ip"], "127.0.0.1", "the socket's address: {c}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limiter_counts_the_real_client_not_what_it_claims() {
+    let s = site_with(3, "trusted_proxies = [\"127.0.0.1\"]").await;
+    let post = |xff: String, email: String| {
+        s.http
+            .post(s.url("/subscribe"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", xff)
+            .body(form(&email, true, ""))
+            .send()
+    };
+    // The proxy appended the real client, 198.51.100.7; the left entries are spoofed.
+    let mut codes = Vec::new();
+    for i in 0..6 {
+        let r = post(
+            format!("10.9.{i}.1, 198.51.100.7"),
+            format!("p{i}@example.com"),
+        )
+        .await
+        .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 429).count(), 3, "{codes:?}");
+    // Another real client is not held back by the first.
+    let r = post("198.51.100.8".into(), "other@example.com".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let ips: std::collections::BTreeSet<String> = s
+        .export()
+        .await
+        .iter()
+        .flat_map(|r| r["consent"].as_array().unwrap().clone())
+        .map(|c| c["ip"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ips,
+        ["198.51.100.7", "198.51.100.8"].map(String::from).into(),
+        "only real client addresses are recorded"
+    );
 }

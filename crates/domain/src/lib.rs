@@ -13,7 +13,9 @@ pub mod time;
 
 pub use identity::{ModelId, ModelKey, Provider};
 pub use notice::PullNotice;
-pub use observation::{Extras, Observation, ParsedPull, PricePerMTok, RowError, Score};
+pub use observation::{
+    Extras, MAX_NAME_CHARS, Observation, ParsedPull, PricePerMTok, RowError, Score, clean_name,
+};
 pub use source::{SourceKind, SourceName};
 pub use subscriber::{ConsentMethod, InvalidEmail, SubscriberEmail, SubscriberStatus};
 pub use time::{IsoWeek, Timestamp};

@@ -243,6 +243,47 @@ pub struct RowError {
     pub reason: String,
 }
 
+/// The longest name kept, in characters: longer names are cut (with `…`) when parsed, so a
+/// source cannot stretch every page and mail that shows it.
+pub const MAX_NAME_CHARS: usize = 160;
+
+/// A name from a source, made safe to print anywhere: control characters (line breaks, NUL,
+/// tabs) become spaces, so no name can add a line to the text mail; bidirectional overrides and
+/// zero-width characters (U+202E and friends), which can make text read backwards or hide
+/// characters, are dropped; runs of spaces are collapsed; the result is cut at
+/// [`MAX_NAME_CHARS`].
+pub fn clean_name(raw: &str) -> String {
+    let invisible = |c: char| {
+        matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}'
+            | '\u{061C}' | '\u{FEFF}')
+    };
+    let mut out = String::with_capacity(raw.len().min(4 * MAX_NAME_CHARS));
+    let mut chars = 0;
+    let mut space = false;
+    for c in raw.chars() {
+        if invisible(c) {
+            continue;
+        }
+        if c.is_control() || c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        if chars + 1 >= MAX_NAME_CHARS {
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+        chars += 1;
+    }
+    out
+}
+
 /// The result of parsing one pull: the rows that parsed, and the ones that did not.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedPull {
@@ -270,6 +311,26 @@ impl ParsedPull {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_cannot_add_lines_reverse_text_or_stretch_a_page() {
+        assert_eq!(
+            clean_name("GPT-5\nSubject: free money"),
+            "GPT-5 Subject: free money"
+        );
+        assert_eq!(clean_name("a\0b\r\n\tc"), "a b c");
+        assert_eq!(clean_name("evil\u{202E}txt.exe"), "eviltxt.exe");
+        assert_eq!(clean_name("zero\u{200B}width"), "zerowidth");
+        assert_eq!(clean_name("  Claude   Sonnet 5  "), "Claude Sonnet 5");
+        let long = clean_name(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), MAX_NAME_CHARS);
+        assert!(long.ends_with('…'));
+        assert_eq!(
+            clean_name("Qwen3 235B A22B Instruct 2507"),
+            "Qwen3 235B A22B Instruct 2507"
+        );
+        assert_eq!(clean_name("日本語モデル"), "日本語モデル");
+    }
 
     #[test]
     fn extras_are_written_exactly_as_the_map_they_replace_so_content_hashes_hold() {

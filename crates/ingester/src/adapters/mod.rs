@@ -64,13 +64,25 @@ pub enum ParseError {
 /// Parses a pulled document of the given kind.
 ///
 /// A row repeating an id already seen in the same document (LMArena lists `Yi-34B-Chat`
-/// twice on 2025-07-27) is reported as skipped, so each id means one row.
+/// twice on 2025-07-27) is reported as skipped, so each id means one row. Every name and
+/// route is cleaned here ([`modelbrief_domain::clean_name`]), whatever the format.
 pub fn parse(
     kind: SourceKind,
     options: &KindOptions,
     body: &[u8],
 ) -> Result<ParsedPull, ParseError> {
     let mut pull = parse_kind(kind, options, body)?;
+    for o in &mut pull.observations {
+        let name = modelbrief_domain::clean_name(&o.name);
+        o.name = if name.is_empty() {
+            modelbrief_domain::clean_name(&o.source_model)
+        } else {
+            name
+        };
+        if let Some(route) = &mut o.route {
+            *route = modelbrief_domain::clean_name(route);
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     let mut duplicates = Vec::new();
     pull.observations.retain(|o| {
