@@ -650,3 +650,36 @@ async fn behind_a_trusted_proxy_the_limiter_counts_the_real_client_not_what_it_c
         "only real client addresses are recorded"
     );
 }
+
+#[tokio::test]
+async fn every_request_is_in_the_access_log_with_its_path_status_and_latency_but_never_its_token() {
+    let s = site(100).await;
+    let token = "a".repeat(40) + ".secretpart";
+    s.http
+        .get(format!("{}?token={token}", s.url("/unsubscribe")))
+        .send()
+        .await
+        .unwrap();
+    s.http.get(s.url("/healthz")).send().await.unwrap();
+    let log_path = s.app.config().with_file_name("serve.log");
+    let mut log = String::new();
+    for _ in 0..40 {
+        log = std::fs::read_to_string(&log_path).unwrap();
+        if log.contains("\"path\":\"/healthz\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let line = log
+        .lines()
+        .find(|l| l.contains("\"path\":\"/unsubscribe\""))
+        .unwrap_or_else(|| panic!("an access log line: {log}"));
+    let entry: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(
+        (entry["span"]["method"].as_str(), entry["status"].as_u64()),
+        (Some("GET"), Some(400)),
+        "{line}"
+    );
+    assert!(entry["latency"].is_string(), "{line}");
+    assert!(!log.contains("secretpart"), "no token in the log:\n{log}");
+}
