@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-pub const NOW: &str = "2026-07-07T09:00:00Z";
+pub const NOW: &str = "2026-07-13T09:00:00Z";
 
 /// The app with `n` confirmed subscribers (user0..), SMTP and web settings, and the secret.
 pub async fn prepared(app: App, smtp: &SmtpServer, n: usize, delivery: &str) -> (App, u16) {
@@ -787,6 +787,19 @@ async fn send_without_a_week_on_a_monday_evening_sends_the_week_that_ended_not_t
         (s["edition"].as_str(), s["created"].as_bool()),
         (Some("2026-W28"), Some(true)),
         "{s}"
+    );
+    // A week that has not ended gets no edition (the run at 07-13 made W28, W29 is under way).
+    let out = app
+        .run(
+            "2026-07-14T09:00:00Z",
+            &["send", "--week", "2026-W29", "--format", "json"],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2026-W29 has not ended yet"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     // A preview claims no ISO week.
     let preview = app

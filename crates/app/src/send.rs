@@ -468,6 +468,13 @@ pub async fn run(
 
     // The edition's content is frozen at creation: a rerun sends exactly what the first run did.
     let existing = store.edition(&label).await?;
+    if existing.is_none() && !opts.dry_run && week.end().datetime() > clock.anchor().datetime() {
+        return Err(ConfigError(format!(
+            "{label} has not ended yet (it ends {}): an edition is made only for a week that is over, so it holds the whole week; `brief --week {label}` previews it, `send --dry-run` checks it",
+            week.end()
+        ))
+        .into());
+    }
     let edition: Edition = match &existing {
         Some(e) => serde_json::from_str(&e.content).context("reading the stored edition")?,
         None => crate::brief::compute(store, loaded, &label, window).await?,
