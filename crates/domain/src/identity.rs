@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 /// The version of the rules below. Stored keys are refined once when it changes (the store does
 /// it at open), so raise it with every change that gives some spelling a different key.
-pub const IDENTITY_RULES_VERSION: &str = "2";
+pub const IDENTITY_RULES_VERSION: &str = "3";
 
 /// The canonical key of a model, e.g. `claude-opus-4-8`, `kimi-k2-7-code`, `gpt-5`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -102,10 +102,19 @@ static BARE_EFFORT_SUFFIX: LazyLock<Regex> =
 static MODE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"-(thinking-\d+k|thinking-auto|highthinking|nothinking|non-reasoning|reasoning|thinking|instruct|it)$").unwrap()
 });
-/// Builds of the same weights: quantisations, LoRA adapters, multi-token prediction.
+/// Builds of the same weights: quantisations, LoRA adapters, multi-token prediction, Vertex's
+/// model-as-a-service packaging (`-maas`), confidential-computing hosts (`-tee`).
 static BUILD_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-(fp8|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|bf16|fp16|lora|mtp)$").unwrap()
+    Regex::new(r"-(fp8|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|bf16|fp16|lora|mtp|maas|tee)$").unwrap()
 });
+/// Open-weight families that some hosts glue to their version (`llama3.2`, `hermes3`,
+/// `gemma3`, `phi4`) while most write a dash (`llama-3.2`): the key takes the dash.
+static GLUED_FAMILY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(llama|hermes|gemma|phi|mixtral|granite)(\d)").unwrap());
+/// Qwen 1.5 and 2.5 written without their point (`qwen25-coder`): `qwen2-5-coder`. (Qwen3 and
+/// later have a one-digit version, written the same everywhere.)
+static GLUED_QWEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^qwen([12])(5)(-|$)").unwrap());
 /// A preview of a model that later ships under the same name without the suffix.
 static PREVIEW_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-preview$").unwrap());
 /// Bedrock's `:0` version suffix.
@@ -231,6 +240,12 @@ fn canonical_variant(mut tags: Vec<String>) -> Option<String> {
 /// and one dated snapshot. Returns the model's key and the tags (in any order:
 /// [`canonical_variant`] orders them).
 fn split_key(mut key: String) -> (String, Vec<String>) {
+    // Meta's own prefix (`meta-llama-3-1-405b`, Azure's spelling) is not part of the name.
+    if let Some(rest) = key.strip_prefix("meta-llama-") {
+        key = format!("llama-{rest}");
+    }
+    key = GLUED_FAMILY.replace(&key, "$1-$2").into_owned();
+    key = GLUED_QWEN.replace(&key, "qwen$1-$2$3").into_owned();
     let mut tags: Vec<String> = Vec::new();
     let mut dated = false;
     loop {
@@ -479,6 +494,28 @@ mod tests {
     }
 
     #[test]
+    fn hosts_that_glue_a_family_to_its_version_or_package_it_name_the_same_model() {
+        for (a, b) in [
+            ("lambda_ai/llama3.2-11b-vision-instruct", "azure_ai/Llama-3.2-11B-Vision-Instruct"),
+            ("lambda_ai/llama3.1-nemotron-70b-instruct-fp8", "Llama-3.1-Nemotron-70B-Instruct"),
+            ("lambda_ai/qwen25-coder-32b-instruct", "fireworks_ai/qwen2p5-coder-32b-instruct"),
+            ("groq/gemma2-9b-it", "google/gemma-2-9b-it"),
+            ("phi4", "microsoft/phi-4"),
+            ("vertex_ai/meta/llama-3.1-405b-instruct-maas", "meta-llama/llama-3.1-405b-instruct"),
+            ("azure_ai/Meta-Llama-3.1-8B-Instruct", "meta-llama/llama-3.1-8b-instruct"),
+            ("libertai/hermes-3-8b-tee", "hermes3-8b"),
+        ] {
+            let (x, y) = (ModelId::from_source_id(a).unwrap(), ModelId::from_source_id(b).unwrap());
+            assert_eq!(x.key, y.key, "{a} and {b}");
+        }
+        // Not a glued version: the model's own name.
+        assert_eq!(id("qwen3-coder"), "qwen3-coder");
+        assert_eq!(id("qwen2-72b"), "qwen2-72b");
+        assert_eq!(id("llamaguard-7b"), "llamaguard-7b");
+        assert_eq!(id("phi-3.5-mini"), "phi-3-5-mini");
+    }
+
+    #[test]
     fn names_that_end_in_an_effort_word_but_are_models_stay_models() {
         assert_eq!(id("mistral-medium"), "mistral-medium");
         assert_eq!(id("qwen/qwen3.7-max"), "qwen3-7-max");
@@ -498,6 +535,8 @@ mod tests {
             "gemini-3-pro-preview-11-2025-high",
             "claude-opus-4-20250514 (32k thinking)",
             "anthropic/claude-opus-4.8",
+            "lambda_ai/llama3.2-11b-vision-instruct",
+            "qwen25-coder-32b-instruct",
         ] {
             let new = ModelId::from_source_id(raw).unwrap();
             assert_eq!(new.clone().refined(), new, "idempotent for {raw}");
@@ -509,6 +548,14 @@ mod tests {
         assert_eq!(
             old.refined(),
             ModelId::from_source_id("claude-opus-4-6-thinking-auto-high-effort").unwrap()
+        );
+        let old = ModelId {
+            key: ModelKey("llama3-2-11b-vision".into()),
+            variant: Some("instruct".into()),
+        };
+        assert_eq!(
+            old.refined(),
+            ModelId::from_source_id("Llama-3.2-11B-Vision-Instruct").unwrap()
         );
     }
 }
