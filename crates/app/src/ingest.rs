@@ -542,7 +542,8 @@ impl Ingest<'_> {
     }
 }
 
-/// The operator's alias file wins over the rules, matched on the source id or the name.
+/// The operator's alias file wins over the rules, matched on the source id, the name, or the
+/// key the rules gave (so one entry covers every source's spelling of a model).
 fn apply_aliases(obs: &mut [Observation], aliases: &BTreeMap<String, String>) {
     if aliases.is_empty() {
         return;
@@ -550,7 +551,8 @@ fn apply_aliases(obs: &mut [Observation], aliases: &BTreeMap<String, String>) {
     for o in obs {
         let hit = aliases
             .get(&o.source_model.to_lowercase())
-            .or_else(|| aliases.get(&o.name.to_lowercase()));
+            .or_else(|| aliases.get(&o.name.to_lowercase()))
+            .or_else(|| aliases.get(o.model.key.as_str()));
         if let Some(target) = hit {
             let (key, variant) = target
                 .split_once(':')
@@ -562,5 +564,47 @@ fn apply_aliases(obs: &mut [Observation], aliases: &BTreeMap<String, String>) {
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(source_id: &str) -> Observation {
+        Observation::new(
+            source_id.to_owned(),
+            ModelId::from_source_id(source_id).unwrap(),
+            source_id,
+        )
+    }
+
+    #[test]
+    fn an_alias_on_a_key_covers_every_spelling_that_has_that_key() {
+        let aliases: BTreeMap<String, String> = [
+            ("hermes-3-70b", "hermes-3-llama-3-1-70b"),
+            ("mistral-medium-2508", "mistral-medium-3-1:2508"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .into();
+        let mut rows = vec![
+            obs("lambda_ai/hermes3-70b"),
+            obs("hyperbolic/NousResearch/Hermes-3-70B"),
+            obs("mistral/mistral-medium-2508"),
+            obs("openrouter/mistralai/mistral-medium-3.1"),
+            obs("lambda_ai/hermes3-8b"),
+        ];
+        apply_aliases(&mut rows, &aliases);
+        let ids: Vec<String> = rows.iter().map(|o| o.model.to_string()).collect();
+        assert_eq!(
+            ids,
+            [
+                "hermes-3-llama-3-1-70b",
+                "hermes-3-llama-3-1-70b",
+                "mistral-medium-3-1:2508",
+                "mistral-medium-3-1",
+                "hermes-3-8b",
+            ]
+        );
     }
 }

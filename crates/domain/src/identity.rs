@@ -113,8 +113,7 @@ static GLUED_FAMILY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(llama|hermes|gemma|phi|mixtral|granite)(\d)").unwrap());
 /// Qwen 1.5 and 2.5 written without their point (`qwen25-coder`): `qwen2-5-coder`. (Qwen3 and
 /// later have a one-digit version, written the same everywhere.)
-static GLUED_QWEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^qwen([12])(5)(-|$)").unwrap());
+static GLUED_QWEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^qwen([12])(5)(-|$)").unwrap());
 /// A preview of a model that later ships under the same name without the suffix.
 static PREVIEW_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-preview$").unwrap());
 /// Bedrock's `:0` version suffix.
@@ -496,16 +495,34 @@ mod tests {
     #[test]
     fn hosts_that_glue_a_family_to_its_version_or_package_it_name_the_same_model() {
         for (a, b) in [
-            ("lambda_ai/llama3.2-11b-vision-instruct", "azure_ai/Llama-3.2-11B-Vision-Instruct"),
-            ("lambda_ai/llama3.1-nemotron-70b-instruct-fp8", "Llama-3.1-Nemotron-70B-Instruct"),
-            ("lambda_ai/qwen25-coder-32b-instruct", "fireworks_ai/qwen2p5-coder-32b-instruct"),
+            (
+                "lambda_ai/llama3.2-11b-vision-instruct",
+                "azure_ai/Llama-3.2-11B-Vision-Instruct",
+            ),
+            (
+                "lambda_ai/llama3.1-nemotron-70b-instruct-fp8",
+                "Llama-3.1-Nemotron-70B-Instruct",
+            ),
+            (
+                "lambda_ai/qwen25-coder-32b-instruct",
+                "fireworks_ai/qwen2p5-coder-32b-instruct",
+            ),
             ("groq/gemma2-9b-it", "google/gemma-2-9b-it"),
             ("phi4", "microsoft/phi-4"),
-            ("vertex_ai/meta/llama-3.1-405b-instruct-maas", "meta-llama/llama-3.1-405b-instruct"),
-            ("azure_ai/Meta-Llama-3.1-8B-Instruct", "meta-llama/llama-3.1-8b-instruct"),
+            (
+                "vertex_ai/meta/llama-3.1-405b-instruct-maas",
+                "meta-llama/llama-3.1-405b-instruct",
+            ),
+            (
+                "azure_ai/Meta-Llama-3.1-8B-Instruct",
+                "meta-llama/llama-3.1-8b-instruct",
+            ),
             ("libertai/hermes-3-8b-tee", "hermes3-8b"),
         ] {
-            let (x, y) = (ModelId::from_source_id(a).unwrap(), ModelId::from_source_id(b).unwrap());
+            let (x, y) = (
+                ModelId::from_source_id(a).unwrap(),
+                ModelId::from_source_id(b).unwrap(),
+            );
             assert_eq!(x.key, y.key, "{a} and {b}");
         }
         // Not a glued version: the model's own name.
