@@ -54,20 +54,32 @@ pub(crate) fn facts<'a>(rows: &[Row<'a>], catalogue: &Catalogue<'a>, key: &Model
         variant: None,
     };
     let listings = catalogue.get(&base);
+    let priced = listings
+        .and_then(|r| canonical(r, true))
+        .or_else(|| variant_listing(catalogue, key, true));
+    // Where no row is the base model: the priced listing's name unless it is a preview (so
+    // name and price come from one row), else a row that is not a preview.
+    let preview = |o: &Observation| {
+        o.model
+            .variant
+            .as_deref()
+            .is_some_and(|v| v.split('+').any(|t| t == "preview"))
+    };
     let name_row = rows
         .iter()
         .find(|(_, k, o)| *k == SourceKind::Openrouter && o.model.variant.is_none())
         .or_else(|| rows.iter().find(|(_, _, o)| o.model.variant.is_none()))
-        .or(rows.first())
-        .map(|(_, _, o)| *o);
+        .map(|(_, _, o)| *o)
+        .or_else(|| priced.map(|l| l.obs).filter(|o| !preview(o)))
+        .or_else(|| rows.iter().map(|(_, _, o)| *o).find(|o| !preview(o)))
+        .or_else(|| priced.map(|l| l.obs))
+        .or_else(|| rows.first().map(|(_, _, o)| *o));
     Facts {
         name_row,
         provider: rows
             .iter()
             .find_map(|(_, _, o)| o.provider.as_ref().map(|p| p.to_string())),
-        priced: listings
-            .and_then(|r| canonical(r, true))
-            .or_else(|| variant_listing(catalogue, key, true)),
+        priced,
         context: listings
             .and_then(|r| canonical(r, false))
             .or_else(|| variant_listing(catalogue, key, false))

@@ -378,6 +378,24 @@ fn a_first_party_price_listed_for_the_first_time_is_said_as_such_not_as_a_route_
 }
 
 #[test]
+fn a_model_listed_only_as_a_preview_and_a_stable_version_is_one_line_named_for_the_priced_row() {
+    let before = "acme/steady | Steady | 2/8";
+    let after = "acme/steady | Steady | 2/8\n\
+                 gemini-2.0-flash-live-preview-04-09 | Gemini 2.0 Flash Live Preview | 0.35/1.5\n\
+                 gemini/gemini-2.0-flash-live-001 | Gemini 2.0 Flash Live | 0.35/1.5";
+    let litellm = source(
+        "litellm",
+        SourceKind::Litellm,
+        &[(5, rows(before)), (8, rows(after))],
+    );
+    check(
+        &[litellm],
+        &Settings::default(),
+        expect![[r#"new gemini-2-0-flash-live "Gemini 2.0 Flash Live" 0.35/1.5 new"#]],
+    );
+}
+
+#[test]
 fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
     let or = source(
         "openrouter",

@@ -114,6 +114,10 @@ static GLUED_FAMILY: LazyLock<Regex> =
 /// Qwen 1.5 and 2.5 written without their point (`qwen25-coder`): `qwen2-5-coder`. (Qwen3 and
 /// later have a one-digit version, written the same everywhere.)
 static GLUED_QWEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^qwen([12])(5)(-|$)").unwrap());
+/// Google's stable version numbers (`gemini-2.0-flash-001`, `gemini-1.5-pro-002`): versions of
+/// the model named before them, like a dated snapshot.
+static GOOGLE_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(gemini-.+)-(00[1-9])$").unwrap());
 /// A preview of a model that later ships under the same name without the suffix.
 static PREVIEW_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-preview$").unwrap());
 /// Bedrock's `:0` version suffix.
@@ -271,6 +275,11 @@ fn split_key(mut key: String) -> (String, Vec<String>) {
             let level = c[2].to_owned();
             key.truncate(c.get(1).unwrap().end());
             tags.push(level);
+        }
+        if !dated && let Some(c) = GOOGLE_VERSION.captures(&key) {
+            tags.push(c[2].to_owned());
+            key.truncate(c.get(1).unwrap().end());
+            dated = true;
         }
         if !dated {
             for re in [&*DATE_SUFFIX, &*DASHED_DATE_SUFFIX] {
@@ -518,6 +527,11 @@ mod tests {
                 "meta-llama/llama-3.1-8b-instruct",
             ),
             ("libertai/hermes-3-8b-tee", "hermes3-8b"),
+            ("gemini/gemini-2.0-flash-001", "google/gemini-2.0-flash"),
+            (
+                "gemini-2.0-flash-live-preview-04-09",
+                "vertex_ai/gemini-2.0-flash-live-001",
+            ),
         ] {
             let (x, y) = (
                 ModelId::from_source_id(a).unwrap(),
