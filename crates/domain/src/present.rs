@@ -43,10 +43,13 @@ pub const NA: &str = "N/A";
 /// A token count (context window) in the vendor's units: a round decimal count in thousands
 /// (128,000 → `128K`, 1,050,000 → `1.05M`), a binary one as it is sold (131,072 → `128K`,
 /// 1,048,576 → `1M`), anything else in thousands (`203K`). Decimal first: 128,000 is also a
-/// multiple of 1,024, but nobody sells it as 125K.
+/// multiple of 1,024, but nobody sells it as 125K. Binary only for the sizes that are sold
+/// (powers of two, multiples of 32K: 8K, 96K, 128K, 192K): 202,752 is 198 × 1,024, which no
+/// vendor sells as "198K", so it reads `203K`.
 pub fn tokens(n: u64) -> String {
     const KI: u64 = 1024;
-    if n >= KI && n.is_multiple_of(KI) && !n.is_multiple_of(1000) {
+    let sold_binary = |k: u64| k.is_power_of_two() || k.is_multiple_of(32);
+    if n >= KI && n.is_multiple_of(KI) && !n.is_multiple_of(1000) && sold_binary(n / KI) {
         let k = n / KI;
         return if k >= KI && k.is_multiple_of(KI) {
             format!("{}M", k / KI)
@@ -180,6 +183,11 @@ mod tests {
         assert_eq!(tokens(256_000), "256K");
         assert_eq!(tokens(512_000), "512K");
         assert_eq!(tokens(2_048_000), "2.05M");
+        // Binary multiples nobody sells read in decimal thousands; sold ones stay binary.
+        assert_eq!(tokens(202_752), "203K");
+        assert_eq!(tokens(196_608), "192K");
+        assert_eq!(tokens(98_304), "96K");
+        assert_eq!(tokens(8_192), "8K");
         assert_eq!(thousands(131_072), "131,072");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
