@@ -11,6 +11,7 @@ use crate::prices::catalogue;
 use crate::rank::headline_benchmark;
 use crate::{NewModel, RemovedModel, Settings, SourceInput, Window};
 
+use chrono::Datelike;
 use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,7 +77,13 @@ pub(crate) fn new_models(
     let mut returned = Vec::new();
     let mut held: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (key, rows) in candidates {
-        if rows.iter().all(|(s, _)| reshaped.contains(&s.name)) {
+        // A wholesale change of a source's rows cannot tell returning models from new ones,
+        // except where the name itself says: a release date in the two months before the week
+        // ends (`Qwen3-235B-A22B-Instruct-2507` in 2025-07) is a new model.
+        let dated_recent = rows
+            .iter()
+            .any(|(_, o)| release_date(&o.source_model).is_some_and(|d| recent(d, window)));
+        if !dated_recent && rows.iter().all(|(s, _)| reshaped.contains(&s.name)) {
             held.entry(rows[0].0.name.as_str())
                 .or_default()
                 .push(rows[0].1.name.clone());
@@ -157,7 +164,7 @@ pub(crate) fn new_models(
                 )
             } else {
                 format!(
-                    "{} models that only {source} lists appeared with its change of row set; a wholesale change cannot tell returning models from new ones, so none is reported as new: {}",
+                    "{} models that only {source} lists appeared with its change of row set; a wholesale change cannot tell returning models from new ones, so these are not reported as new: {}",
                     names.len(),
                     names.join(", ")
                 )
@@ -165,6 +172,43 @@ pub(crate) fn new_models(
         });
     }
     (out, returned)
+}
+
+/// The release date a model's name carries at its end, when it says the year: `-2507` (YYMM,
+/// Qwen's and Mistral's style), `-20250715`, `-2025-07-15`. Month-day forms without a year
+/// (`-0628`) say nothing here.
+fn release_date(source_model: &str) -> Option<chrono::NaiveDate> {
+    let tail = source_model.rsplit(['/', ':']).next()?.to_ascii_lowercase();
+    let digits: String = tail
+        .rsplit(['-', '_'])
+        .take_while(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let ymd = |y: i32, m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(y, m, d);
+    match digits.len() {
+        4 => {
+            let (yy, mm) = (digits[..2].parse::<i32>().ok()?, digits[2..].parse().ok()?);
+            (22..=39)
+                .contains(&yy)
+                .then(|| ymd(2000 + yy, mm, 1))
+                .flatten()
+        }
+        8 => ymd(
+            digits[..4].parse().ok()?,
+            digits[4..6].parse().ok()?,
+            digits[6..].parse().ok()?,
+        )
+        .filter(|d| d.year() >= 2022),
+        _ => None,
+    }
+}
+
+/// Within the two months before the window ends (and not after it).
+fn recent(date: chrono::NaiveDate, window: Window) -> bool {
+    let end = window.to.datetime().date_naive();
+    date <= end && end - date <= chrono::Duration::days(62)
 }
 
 pub(crate) fn removed_models(
@@ -244,4 +288,50 @@ pub(crate) fn removed_models(
     }
     out.sort_by(|a, b| (&a.source, &a.model).cmp(&(&b.source, &b.model)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(to: &str) -> Window {
+        let to = Timestamp::parse(to).unwrap();
+        Window {
+            from: Timestamp::from_datetime(to.datetime() - chrono::Duration::days(7)),
+            to,
+        }
+    }
+
+    #[test]
+    fn a_release_date_is_read_only_where_the_name_gives_its_year() {
+        let d = |s: &str| release_date(s).map(|d| d.to_string());
+        assert_eq!(
+            d("Qwen3-235B-A22B-Instruct-2507"),
+            Some("2025-07-01".into())
+        );
+        assert_eq!(d("mistral/mistral-small-2506"), Some("2025-06-01".into()));
+        assert_eq!(d("claude-3-5-sonnet-20240620"), Some("2024-06-20".into()));
+        assert_eq!(d("openai/o1-2024-12-17"), Some("2024-12-17".into()));
+        for none in [
+            "gpt-4-0613",
+            "Deepseek-v2-API-0628",
+            "gemini-2.0-flash-live-preview-04-09",
+            "llama-3.1-70b",
+            "Claude-1",
+            "kimi-k2-0711-preview",
+        ] {
+            assert_eq!(d(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn only_a_date_in_the_two_months_before_the_week_ends_is_recent() {
+        let w = window("2025-07-28T00:00:00Z");
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(recent(day("2025-07-01"), w));
+        assert!(recent(day("2025-06-01"), w));
+        assert!(!recent(day("2025-05-01"), w));
+        assert!(!recent(day("2024-01-24"), w));
+        assert!(!recent(day("2025-08-01"), w), "not after the week");
+    }
 }
