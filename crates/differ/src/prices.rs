@@ -167,8 +167,48 @@ pub(crate) fn changes(
     let mut prices = Vec::new();
     let mut listings = Vec::new();
     let mut contexts = Vec::new();
+    let is_free = |o: &Observation| {
+        o.input_per_mtok.is_some_and(|p| p.decimal().is_zero())
+            && o.output_per_mtok.is_some_and(|p| p.decimal().is_zero())
+    };
     for (id, rows) in &cur {
         let Some(old_rows) = base.get(id) else {
+            // A paid listing for a model that was listed only for free (a `:free` route):
+            // the model can now be bought, said as such (old side $0).
+            let mut old_of_key = base
+                .iter()
+                .filter(|(b, _)| b.key == id.key)
+                .flat_map(|(_, r)| r.iter())
+                .peekable();
+            if old_of_key.peek().is_none() || !old_of_key.all(|(_, _, o)| is_free(o)) {
+                continue;
+            }
+            let already = cur
+                .iter()
+                .filter(|(c, _)| c.key == id.key && *c < id && !base.contains_key(*c))
+                .any(|(_, r)| canonical(r, true).is_some_and(|l| !is_free(l.obs)));
+            if let Some(c) = canonical(rows, true).filter(|c| !is_free(c.obs))
+                && !already
+            {
+                let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
+                    old: Some(Decimal::ZERO),
+                    new: p.map(|p| p.decimal()),
+                };
+                prices.push(PriceChange {
+                    model: id.to_string(),
+                    name: c.obs.name.clone(),
+                    source: c.source.to_owned(),
+                    listing: c.obs.source_model.clone(),
+                    basis: c.basis.to_owned(),
+                    input_per_mtok: price(c.obs.input_per_mtok),
+                    output_per_mtok: price(c.obs.output_per_mtok),
+                    pct: 0.0,
+                    input_pct: None,
+                    output_pct: None,
+                    kind: ChangeKind::BecamePaid,
+                    as_of: as_of(sources, c.source),
+                });
+            }
             continue;
         };
         let chosen = comparable(old_rows, rows, true);

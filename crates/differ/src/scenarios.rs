@@ -396,6 +396,23 @@ fn a_model_listed_only_as_a_preview_and_a_stable_version_is_one_line_named_for_t
 }
 
 #[test]
+fn a_paid_listing_for_a_model_listed_only_for_free_is_said_as_became_paid() {
+    let before = "poolside/laguna-m.1:free | Laguna M.1 (free) | 0/0";
+    let after = "poolside/laguna-m.1:free | Laguna M.1 (free) | 0/0\n\
+                 poolside/laguna-m.1 | Laguna M.1 | 0.5/2";
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, rows(before)), (8, rows(after))],
+    );
+    check(
+        &[or],
+        &Settings::default(),
+        expect!["price laguna-m-1 (poolside/laguna-m.1) 0/0 -> 0.5/2 +0.0% became_paid"],
+    );
+}
+
+#[test]
 fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
     let or = source(
         "openrouter",
