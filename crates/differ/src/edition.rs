@@ -135,7 +135,9 @@ pub struct PriceChange {
     pub input_pct: Option<f64>,
     pub output_pct: Option<f64>,
     /// `change`, `correction` when the source swapped two values back into place,
-    /// `became_free` (a paid listing now at $0) or `became_paid` (a $0 listing now priced).
+    /// `became_free` (a paid listing now at $0) or `became_paid` (a $0 listing now priced),
+    /// `first_party_listed` (the maker's own price appeared), `first_priced` (a model listed
+    /// without a price has one now).
     pub kind: ChangeKind,
     /// When the source's current snapshot was taken.
     pub as_of: Timestamp,
@@ -234,6 +236,9 @@ pub enum ChangeKind {
     /// The maker's own price is listed for the first time (the model was priced only by its
     /// routes before): its price is now this, and no percentage compares it with a route's.
     FirstPartyListed,
+    /// A model listed without a price before now has one (LiteLLM's `moonshot-v1-8k`, priced a
+    /// week after it appeared): its first price, with nothing to compare it with.
+    FirstPriced,
 }
 
 /// How a model's place on a leaderboard changed.

@@ -171,6 +171,8 @@ pub(crate) fn changes(
         o.input_per_mtok.is_some_and(|p| p.decimal().is_zero())
             && o.output_per_mtok.is_some_and(|p| p.decimal().is_zero())
     };
+    // One first price per model, on its first listing (the base id sorts before its variants).
+    let mut first_priced = BTreeSet::new();
     for (id, rows) in &cur {
         let Some(old_rows) = base.get(id) else {
             // A paid listing for a model that was listed only for free (a `:free` route):
@@ -212,6 +214,35 @@ pub(crate) fn changes(
             continue;
         };
         let chosen = comparable(old_rows, rows, true);
+        // No listing of the model had a price before, and this one has one now.
+        let priced_before = base
+            .iter()
+            .filter(|(b, _)| b.key == id.key)
+            .any(|(_, r)| canonical(r, true).is_some());
+        if chosen.is_none()
+            && !priced_before
+            && let Some(c) = canonical(rows, true)
+            && first_priced.insert(&id.key)
+        {
+            let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
+                old: None,
+                new: p.map(|p| p.decimal()),
+            };
+            prices.push(PriceChange {
+                model: id.to_string(),
+                name: c.obs.name.clone(),
+                source: c.source.to_owned(),
+                listing: c.obs.source_model.clone(),
+                basis: c.basis.to_owned(),
+                input_per_mtok: price(c.obs.input_per_mtok),
+                output_per_mtok: price(c.obs.output_per_mtok),
+                pct: 0.0,
+                input_pct: None,
+                output_pct: None,
+                kind: ChangeKind::FirstPriced,
+                as_of: as_of(sources, c.source),
+            });
+        }
         // The maker's own price appeared this week: that is the model's price now, said as
         // such; the route it used to be priced by is only another listing from here on.
         let now = canonical(rows, true);

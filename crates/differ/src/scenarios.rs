@@ -413,6 +413,22 @@ fn a_paid_listing_for_a_model_listed_only_for_free_is_said_as_became_paid() {
 }
 
 #[test]
+fn a_model_listed_without_a_price_that_gets_one_is_said_as_its_first_price() {
+    let before = "moonshot/moonshot-v1-8k | moonshot-v1-8k";
+    let after = "moonshot/moonshot-v1-8k | moonshot-v1-8k | 0.2/2";
+    let litellm = source(
+        "litellm",
+        SourceKind::Litellm,
+        &[(5, rows(before)), (8, rows(after))],
+    );
+    check(
+        &[litellm],
+        &Settings::default(),
+        expect!["price moonshot-v1-8k (moonshot/moonshot-v1-8k) -/- -> 0.2/2 +0.0% first_priced"],
+    );
+}
+
+#[test]
 fn a_source_with_no_pull_in_the_week_reports_only_that_it_is_stale() {
     let or = source(
         "openrouter",

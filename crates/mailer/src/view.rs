@@ -320,6 +320,8 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
             "now paid".into()
         } else if p.kind == ChangeKind::FirstPartyListed {
             "first-party price now listed".into()
+        } else if p.kind == ChangeKind::FirstPriced {
+            "price now listed (none before)".into()
         } else if p
             .input_pct
             .zip(p.output_pct)
