@@ -74,6 +74,13 @@ pub struct WindowJson {
     pub to: Timestamp,
 }
 
+/// One variant's headline scores, under the name its source gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantScores {
+    pub name: String,
+    pub scores: BTreeMap<String, f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewModel {
     pub model: String,
@@ -90,6 +97,11 @@ pub struct NewModel {
     pub reasoning: Option<bool>,
     /// Headline scores known for the model (best variant), by leaderboard.
     pub scores: BTreeMap<String, f64>,
+    /// Where the model's name is one variant's (Aider's `DeepSeek-V3.2-Exp (Chat)`), the other
+    /// variants' headline scores, each under its own name, so no row is lost and none is
+    /// shown under another's name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_variants: Vec<VariantScores>,
     pub first_seen: Option<Timestamp>,
     /// Listed by the maker or OpenRouter, or ranked on a leaderboard. `false`: only a
     /// reseller lists it so far (quantised builds, LoRAs, hosting variants); the brief names

@@ -122,6 +122,33 @@ pub(crate) fn new_models(
                 *e = e.max(s.value);
             }
         }
+        let mut other_variants: BTreeMap<(String, &str), BTreeMap<String, f64>> = BTreeMap::new();
+        if let Some(named) = named {
+            for (source, kind, o) in &all {
+                let Some(v) = o.model.variant.as_ref().filter(|v| *v != named) else {
+                    continue;
+                };
+                for s in o
+                    .scores
+                    .iter()
+                    .filter(|s| headline_benchmark(*kind, &s.benchmark))
+                {
+                    let e = other_variants
+                        .entry((v.clone(), o.name.as_str()))
+                        .or_default()
+                        .entry(format!("{source}:{}", s.benchmark))
+                        .or_insert(f64::MIN);
+                    *e = e.max(s.value);
+                }
+            }
+        }
+        let other_variants: Vec<crate::VariantScores> = other_variants
+            .into_iter()
+            .map(|((_, name), scores)| crate::VariantScores {
+                name: name.to_owned(),
+                scores,
+            })
+            .collect();
         let sources_listing: BTreeSet<String> =
             all.iter().map(|(s, _, _)| (*s).to_owned()).collect();
         let notable = !scores.is_empty()
@@ -142,6 +169,7 @@ pub(crate) fn new_models(
             context: facts.context,
             reasoning: facts.reasoning,
             scores,
+            other_variants,
             first_seen: seen,
             notable,
             kind,

@@ -402,10 +402,20 @@ impl BriefView {
                 scores: m
                     .scores
                     .iter()
-                    .map(|(k, v)| {
+                    .map(|(k, v)| (None, k, v))
+                    .chain(m.other_variants.iter().flat_map(|o| {
+                        o.scores
+                            .iter()
+                            .map(move |(k, v)| (Some(o.name.as_str()), k, v))
+                    }))
+                    .map(|(variant, k, v)| {
                         let (source, bench) = k.split_once(':').unwrap_or(("", k));
+                        let board = modelbrief_differ::leaderboard_name(source, bench);
                         (
-                            modelbrief_differ::leaderboard_name(source, bench),
+                            match variant {
+                                Some(name) => format!("{board}, as {name}"),
+                                None => board,
+                            },
                             score(*v),
                         )
                     })
