@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 /// The version of the rules below. Stored keys are refined once when it changes (the store does
 /// it at open), so raise it with every change that gives some spelling a different key.
-pub const IDENTITY_RULES_VERSION: &str = "3";
+pub const IDENTITY_RULES_VERSION: &str = "4";
 
 /// The canonical key of a model, e.g. `claude-opus-4-8`, `kimi-k2-7-code`, `gpt-5`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -120,6 +120,13 @@ static GOOGLE_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(gemini-.+)-(00[1-9])$").unwrap());
 /// A preview of a model that later ships under the same name without the suffix.
 static PREVIEW_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-preview$").unwrap());
+/// Bedrock's names of the first Claude models: `claude-v2:1` is Claude 2.1, `claude-v2` Claude 2,
+/// `claude-instant-v1` Claude Instant 1 (there, `:1` is the minor version, not a revision).
+static BEDROCK_CLAUDE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^claude-(instant-)?v(\d+)(?::(\d+))?$").unwrap());
+/// The same names as keys (`claude-instant-v1`).
+static STORED_BEDROCK_CLAUDE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^claude-(instant-)?v(\d+)$").unwrap());
 /// Bedrock's `:0` version suffix.
 static BEDROCK_VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r":\d+$").unwrap());
 
@@ -166,9 +173,18 @@ impl ModelId {
             variants.push(tag.to_owned());
             lower = base.to_owned();
         }
-        lower = BEDROCK_VERSION.replace(&lower, "").into_owned();
         lower = REGION.replace(&lower, "").into_owned();
         lower = VENDOR_DOT.replace(&lower, "").into_owned();
+        if let Some(c) = BEDROCK_CLAUDE.captures(&lower) {
+            let minor = c.get(3).map(|m| m.as_str()).filter(|m| *m != "0");
+            lower = format!(
+                "claude-{}{}{}",
+                c.get(1).map_or("", |m| m.as_str()),
+                &c[2],
+                minor.map_or(String::new(), |m| format!("-{m}"))
+            );
+        }
+        lower = BEDROCK_VERSION.replace(&lower, "").into_owned();
 
         let key = ModelKey::normalise(&lower)?.0;
         let (key, mut found) = split_key(key);
@@ -246,6 +262,10 @@ fn split_key(mut key: String) -> (String, Vec<String>) {
     // Meta's own prefix (`meta-llama-3-1-405b`, Azure's spelling) is not part of the name.
     if let Some(rest) = key.strip_prefix("meta-llama-") {
         key = format!("llama-{rest}");
+    }
+    // A key stored before the Bedrock Claude rule (`claude-instant-v1`, `claude-v2`).
+    if let Some(c) = STORED_BEDROCK_CLAUDE.captures(&key) {
+        key = format!("claude-{}{}", c.get(1).map_or("", |m| m.as_str()), &c[2]);
     }
     key = GLUED_FAMILY.replace(&key, "$1-$2").into_owned();
     key = GLUED_QWEN.replace(&key, "qwen$1-$2$3").into_owned();
@@ -528,6 +548,9 @@ mod tests {
             ),
             ("libertai/hermes-3-8b-tee", "hermes3-8b"),
             ("gemini/gemini-2.0-flash-001", "google/gemini-2.0-flash"),
+            ("anthropic.claude-v2:1", "claude-2.1"),
+            ("us.anthropic.claude-instant-v1", "claude-instant-1"),
+            ("anthropic.claude-v2", "openrouter/anthropic/claude-2"),
             (
                 "gemini-2.0-flash-live-preview-04-09",
                 "vertex_ai/gemini-2.0-flash-live-001",
@@ -568,6 +591,8 @@ mod tests {
             "anthropic/claude-opus-4.8",
             "lambda_ai/llama3.2-11b-vision-instruct",
             "qwen25-coder-32b-instruct",
+            "anthropic.claude-v2:1",
+            "anthropic.claude-instant-v1",
         ] {
             let new = ModelId::from_source_id(raw).unwrap();
             assert_eq!(new.clone().refined(), new, "idempotent for {raw}");
