@@ -148,6 +148,46 @@ impl Default for Settings {
 ///
 /// `first_seen` is when each model key was first stored by any source, so a model that comes
 /// back is not announced as new.
+///
+/// A leaderboard that names its rows by raw id (LiveBench's `claude-sonnet-5-xhigh-effort`)
+/// is shown under the model's name from a catalogue (OpenRouter's first), with the variant:
+/// `Claude Sonnet 5 (xhigh)`; the JSON's `model` keeps the id.
+fn readable_names(shifts: &mut [RankShift], sources: &[SourceInput]) {
+    use modelbrief_domain::ModelId;
+    // An id rather than a name: no space, no capital (`claude-sonnet-5-xhigh-effort`).
+    let id_like = |n: &str| !n.contains(' ') && n.chars().all(|c| !c.is_uppercase());
+    let mut names: BTreeMap<&str, (bool, &str)> = BTreeMap::new();
+    for s in sources.iter().filter(|s| s.kind.is_catalogue()) {
+        let Some(cur) = &s.current else { continue };
+        for o in &cur.observations {
+            if o.model.variant.is_some() || o.is_alias || id_like(&o.name) || o.name.is_empty() {
+                continue;
+            }
+            let openrouter = s.kind == modelbrief_domain::SourceKind::Openrouter;
+            let e = names
+                .entry(o.model.key.as_str())
+                .or_insert((openrouter, o.name.as_str()));
+            if openrouter && !e.0 {
+                *e = (true, o.name.as_str());
+            }
+        }
+    }
+    for shift in shifts.iter_mut().filter(|s| id_like(&s.name)) {
+        let Some(id) = ModelId::from_source_id(&shift.name) else {
+            continue;
+        };
+        if id.to_string() != shift.model {
+            continue;
+        }
+        if let Some((_, name)) = names.get(id.key.as_str()) {
+            shift.name = match &id.variant {
+                Some(v) => format!("{name} ({})", v.replace('+', ", ")),
+                None => (*name).to_owned(),
+            };
+        }
+    }
+}
+
 pub fn compute(
     label: &str,
     window: Window,
@@ -169,7 +209,8 @@ pub fn compute(
     let (price_changes, listing_price_changes, context_changes) =
         prices::changes(sources, settings, &mut notices);
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
-    let rank_shifts = rank::shifts(sources, &suppressed, &new_keys, settings);
+    let mut rank_shifts = rank::shifts(sources, &suppressed, &new_keys, settings);
+    readable_names(&mut rank_shifts, sources);
     let matchup = compare::of_the_week(sources, &rank_shifts, settings);
     let health = edition::health(sources, window, settings);
     for s in &health {
