@@ -218,7 +218,7 @@ impl Shared {
                 Ok(s) => return Some(s),
                 Err(e) => {
                     attempt += 1;
-                    tracing::warn!(error = %modelbrief_mailer::smtp::error_chain(&e), attempt, "cannot open an SMTP session");
+                    tracing::warn!(error = %modelbrief_domain::present::error_chain(&e), attempt, "cannot open an SMTP session");
                     if attempt >= self.policy.max_attempts as u32 {
                         return None;
                     }

@@ -99,15 +99,8 @@ fn variant_listing<'a>(
     key: &ModelKey,
     priced: bool,
 ) -> Option<Listing<'a>> {
-    // Ids sort by key, then variant: the key's ids are one contiguous range.
-    let first = ModelId {
-        key: key.clone(),
-        variant: None,
-    };
     let rows = |pricing: bool| -> Vec<Row<'a>> {
-        catalogue
-            .range::<&ModelId, _>(&first..)
-            .take_while(|(id, _)| &id.key == key)
+        crate::prices::of_key(catalogue, key)
             .filter(|(id, _)| id.is_pricing_variant() == pricing)
             .flat_map(|(_, r)| r.iter().copied())
             .collect()

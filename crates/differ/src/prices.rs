@@ -39,6 +39,51 @@ pub(crate) fn catalogue<'a>(
     out
 }
 
+/// The catalogue's entries of one model: ids sort by key, then variant, so they are one
+/// contiguous range starting at the base id.
+pub(crate) fn of_key<'c, 'a>(
+    catalogue: &'c Catalogue<'a>,
+    key: &'c modelbrief_domain::ModelKey,
+) -> impl Iterator<Item = (&'a ModelId, &'c Vec<(&'a str, SourceKind, &'a Observation)>)> + 'c {
+    let first = ModelId {
+        key: key.clone(),
+        variant: None,
+    };
+    catalogue
+        .range::<ModelId, _>(first..)
+        .take_while(move |(id, _)| &id.key == key)
+        .map(|(id, rows)| (*id, rows))
+}
+
+/// A price with nothing to compare it with (a first price, a maker's own price listed for the
+/// first time, a paid listing after free ones): `old` on both sides, the listing's price new.
+fn first_price(
+    id: &ModelId,
+    l: &Listing<'_>,
+    old: Option<Decimal>,
+    kind: ChangeKind,
+    sources: &[SourceInput],
+) -> PriceChange {
+    let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
+        old,
+        new: p.map(|p| p.decimal()),
+    };
+    PriceChange {
+        model: id.to_string(),
+        name: l.obs.name.clone(),
+        source: l.source.to_owned(),
+        listing: l.obs.source_model.clone(),
+        basis: l.basis.to_owned(),
+        input_per_mtok: price(l.obs.input_per_mtok),
+        output_per_mtok: price(l.obs.output_per_mtok),
+        pct: 0.0,
+        input_pct: None,
+        output_pct: None,
+        kind,
+        as_of: as_of(sources, l.source),
+    }
+}
+
 fn blended(o: &Observation) -> Option<Decimal> {
     Some(o.input_per_mtok?.decimal() + o.output_per_mtok?.decimal())
 }
@@ -177,71 +222,36 @@ pub(crate) fn changes(
         let Some(old_rows) = base.get(id) else {
             // A paid listing for a model that was listed only for free (a `:free` route):
             // the model can now be bought, said as such (old side $0).
-            let mut old_of_key = base
-                .iter()
-                .filter(|(b, _)| b.key == id.key)
+            let mut old_of_key = of_key(&base, &id.key)
                 .flat_map(|(_, r)| r.iter())
                 .peekable();
             if old_of_key.peek().is_none() || !old_of_key.all(|(_, _, o)| is_free(o)) {
                 continue;
             }
-            let already = cur
-                .iter()
-                .filter(|(c, _)| c.key == id.key && *c < id && !base.contains_key(*c))
+            let already = of_key(&cur, &id.key)
+                .filter(|(c, _)| *c < *id && !base.contains_key(*c))
                 .any(|(_, r)| canonical(r, true).is_some_and(|l| !is_free(l.obs)));
             if let Some(c) = canonical(rows, true).filter(|c| !is_free(c.obs))
                 && !already
             {
-                let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
-                    old: Some(Decimal::ZERO),
-                    new: p.map(|p| p.decimal()),
-                };
-                prices.push(PriceChange {
-                    model: id.to_string(),
-                    name: c.obs.name.clone(),
-                    source: c.source.to_owned(),
-                    listing: c.obs.source_model.clone(),
-                    basis: c.basis.to_owned(),
-                    input_per_mtok: price(c.obs.input_per_mtok),
-                    output_per_mtok: price(c.obs.output_per_mtok),
-                    pct: 0.0,
-                    input_pct: None,
-                    output_pct: None,
-                    kind: ChangeKind::BecamePaid,
-                    as_of: as_of(sources, c.source),
-                });
+                prices.push(first_price(
+                    id,
+                    &c,
+                    Some(Decimal::ZERO),
+                    ChangeKind::BecamePaid,
+                    sources,
+                ));
             }
             continue;
         };
         let chosen = comparable(old_rows, rows, true);
         // No listing of the model had a price before, and this one has one now.
-        let priced_before = base
-            .iter()
-            .filter(|(b, _)| b.key == id.key)
-            .any(|(_, r)| canonical(r, true).is_some());
         if chosen.is_none()
-            && !priced_before
             && let Some(c) = canonical(rows, true)
+            && !of_key(&base, &id.key).any(|(_, r)| canonical(r, true).is_some())
             && first_priced.insert(&id.key)
         {
-            let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
-                old: None,
-                new: p.map(|p| p.decimal()),
-            };
-            prices.push(PriceChange {
-                model: id.to_string(),
-                name: c.obs.name.clone(),
-                source: c.source.to_owned(),
-                listing: c.obs.source_model.clone(),
-                basis: c.basis.to_owned(),
-                input_per_mtok: price(c.obs.input_per_mtok),
-                output_per_mtok: price(c.obs.output_per_mtok),
-                pct: 0.0,
-                input_pct: None,
-                output_pct: None,
-                kind: ChangeKind::FirstPriced,
-                as_of: as_of(sources, c.source),
-            });
+            prices.push(first_price(id, &c, None, ChangeKind::FirstPriced, sources));
         }
         // The maker's own price appeared this week: that is the model's price now, said as
         // such; the route it used to be priced by is only another listing from here on.
@@ -254,24 +264,13 @@ pub(crate) fn changes(
                 })
         });
         if first_party_new && let Some(n) = &now {
-            let price = |p: Option<modelbrief_domain::PricePerMTok>| OldNew {
-                old: None,
-                new: p.map(|p| p.decimal()),
-            };
-            prices.push(PriceChange {
-                model: id.to_string(),
-                name: n.obs.name.clone(),
-                source: n.source.to_owned(),
-                listing: n.obs.source_model.clone(),
-                basis: n.basis.to_owned(),
-                input_per_mtok: price(n.obs.input_per_mtok),
-                output_per_mtok: price(n.obs.output_per_mtok),
-                pct: 0.0,
-                input_pct: None,
-                output_pct: None,
-                kind: ChangeKind::FirstPartyListed,
-                as_of: as_of(sources, n.source),
-            });
+            prices.push(first_price(
+                id,
+                n,
+                None,
+                ChangeKind::FirstPartyListed,
+                sources,
+            ));
         }
         let chosen = if first_party_new {
             // Its route's own move, if any, is reported with the other listings below.

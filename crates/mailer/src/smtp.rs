@@ -123,23 +123,11 @@ impl SendFailure {
 
     /// The failure with every cause, for logs and `last_reply` (at most 300 characters).
     pub fn text(&self) -> String {
-        error_chain(self).chars().take(300).collect()
+        modelbrief_domain::present::error_chain(self)
+            .chars()
+            .take(300)
+            .collect()
     }
-}
-
-/// `error: cause: cause`, the whole chain on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.ends_with(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
 }
 
 async fn timed<T>(

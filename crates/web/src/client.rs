@@ -13,7 +13,7 @@ use std::time::Duration;
 /// An entry that is not an IP address ends the walk at the last trusted hop.
 pub(crate) fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
-    let mut ip = canonical(peer.ip());
+    let mut ip = peer.ip().to_canonical();
     if !is_trusted(&ip) {
         return ip;
     }
@@ -26,7 +26,7 @@ pub(crate) fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: SocketAddr
     for hop in hops.iter().rev() {
         match hop.trim().parse::<IpAddr>() {
             Ok(next) => {
-                ip = canonical(next);
+                ip = next.to_canonical();
                 if !is_trusted(&ip) {
                     return ip;
                 }
@@ -37,18 +37,10 @@ pub(crate) fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: SocketAddr
     ip
 }
 
-/// An IPv4 address mapped into IPv6 is the IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// The key a client is rate-limited under: its IPv4 address, or its IPv6 /64 (one home or
 /// server holds a whole /64, so counting single IPv6 addresses would be no limit at all).
 pub(crate) fn limiter_key(ip: IpAddr) -> IpAddr {
-    match canonical(ip) {
+    match ip.to_canonical() {
         IpAddr::V6(v6) => {
             let s = v6.segments();
             IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))

@@ -93,28 +93,40 @@ fn invalid(state: &AppState) -> Response {
     )
 }
 
-/// Verifies a confirm token and finds the row it belongs to, if that row is still waiting for
-/// this very link: `Ok(None)` for a link that no longer applies (erased, confirmed,
-/// unsubscribed since, or a later sign-up under a reused id).
-async fn pending_row(
+/// What a confirm link can do now, from one token check and one read of its row.
+enum LinkState {
+    /// Its row is waiting for this very link: pending, bound to the link, and the link issued
+    /// in the current pending period.
+    Waiting(SubscriberRow),
+    /// Its row is confirmed already (a second click says so).
+    Done,
+    Expired,
+    /// Forged, for another purpose, or for a row it does not bind to (erased, unsubscribed
+    /// since, a later sign-up).
+    Invalid,
+}
+
+async fn link_state(
     state: &AppState,
     token: &str,
-) -> Result<Option<SubscriberRow>, Result<TokenError, modelbrief_store::StoreError>> {
+) -> Result<LinkState, modelbrief_store::StoreError> {
     let now = state.now().datetime().timestamp();
-    let claims = state
-        .keys
-        .verify(token, Purpose::Confirm, now)
-        .map_err(Ok)?;
-    let row = state
-        .store
-        .subscriber(claims.subscriber_id)
-        .await
-        .map_err(Err)?;
-    Ok(row.filter(|r| {
-        r.status == SubscriberStatus::Pending
-            && claims.binds(&r.link_key, r.legacy_links)
-            && claims.issued_at >= r.status_since()
-    }))
+    let claims = match state.keys.verify(token, Purpose::Confirm, now) {
+        Ok(c) => c,
+        Err(TokenError::Expired(_)) => return Ok(LinkState::Expired),
+        Err(_) => return Ok(LinkState::Invalid),
+    };
+    let row = state.store.subscriber(claims.subscriber_id).await?;
+    Ok(match row {
+        Some(r) if claims.binds(&r.link_key, r.legacy_links) => match r.status {
+            SubscriberStatus::Pending if claims.issued_at >= r.status_since() => {
+                LinkState::Waiting(r)
+            }
+            SubscriberStatus::Confirmed => LinkState::Done,
+            _ => LinkState::Invalid,
+        },
+        _ => LinkState::Invalid,
+    })
 }
 
 fn expired(state: &AppState, token: &str) -> Response {
@@ -133,32 +145,18 @@ fn expired(state: &AppState, token: &str) -> Response {
 
 /// `GET /confirm`: the page with the button; nothing changes.
 pub(crate) async fn page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
-    match pending_row(&state, &q.token).await {
-        Ok(Some(_)) => render(
+    match link_state(&state, &q.token).await {
+        Ok(LinkState::Waiting(_)) => render(
             &state,
             StatusCode::OK,
             "web/confirm.html",
             json!({"token": q.token}),
         ),
-        Ok(None) => done_or_invalid(&state, &q.token).await,
-        Err(Ok(TokenError::Expired(_))) => expired(&state, &q.token),
-        Err(Ok(_)) => invalid(&state),
-        Err(Err(e)) => unavailable(&state, false, "confirm", e),
+        Ok(LinkState::Done) => confirmed(&state),
+        Ok(LinkState::Expired) => expired(&state, &q.token),
+        Ok(LinkState::Invalid) => invalid(&state),
+        Err(e) => unavailable(&state, false, "confirm", e),
     }
-}
-
-/// A valid link whose row is not waiting for it: confirmed already (a second click says so),
-/// or nothing this link can do.
-async fn done_or_invalid(state: &AppState, token: &str) -> Response {
-    let now = state.now().datetime().timestamp();
-    if let Ok(claims) = state.keys.verify(token, Purpose::Confirm, now)
-        && let Ok(Some(row)) = state.store.subscriber(claims.subscriber_id).await
-        && row.status == SubscriberStatus::Confirmed
-        && claims.binds(&row.link_key, row.legacy_links)
-    {
-        return confirmed(state);
-    }
-    invalid(state)
 }
 
 fn confirmed(state: &AppState) -> Response {
@@ -177,12 +175,12 @@ pub(crate) async fn confirm(
     State(state): State<AppState>,
     Query(q): Query<TokenQuery>,
 ) -> Response {
-    let row = match pending_row(&state, &q.token).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return done_or_invalid(&state, &q.token).await,
-        Err(Ok(TokenError::Expired(_))) => return expired(&state, &q.token),
-        Err(Ok(_)) => return invalid(&state),
-        Err(Err(e)) => return unavailable(&state, false, "confirm", e),
+    let row = match link_state(&state, &q.token).await {
+        Ok(LinkState::Waiting(row)) => row,
+        Ok(LinkState::Done) => return confirmed(&state),
+        Ok(LinkState::Expired) => return expired(&state, &q.token),
+        Ok(LinkState::Invalid) => return invalid(&state),
+        Err(e) => return unavailable(&state, false, "confirm", e),
     };
     let consent = ConsentRecord {
         version: Some(state.settings.consent_version.clone()),

@@ -154,7 +154,7 @@ async fn healthz(
     match state.store.ping().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok\n"),
         Err(e) => {
-            tracing::error!(error = %modelbrief_mailer::smtp::error_chain(&e), "health check: database unavailable");
+            tracing::error!(error = %modelbrief_domain::present::error_chain(&e), "health check: database unavailable");
             (
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "database unavailable\n",

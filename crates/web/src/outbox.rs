@@ -23,7 +23,7 @@ pub async fn work_outbox(state: AppState, stop: impl std::future::Future<Output 
         let wait = match work_once(&state).await {
             Ok(wait) => wait,
             Err(e) => {
-                tracing::error!(error = %modelbrief_mailer::smtp::error_chain(&e), "outbox: database error");
+                tracing::error!(error = %modelbrief_domain::present::error_chain(&e), "outbox: database error");
                 Duration::from_secs(5)
             }
         };
@@ -51,7 +51,7 @@ async fn work_once(state: &AppState) -> Result<Duration, modelbrief_store::Store
             match send_confirmation(state, &row).await {
                 Ok(()) => state.store.outbox_done(item.id).await?,
                 Err(e) => {
-                    let text: String = modelbrief_mailer::smtp::error_chain(&e)
+                    let text: String = modelbrief_domain::present::error_chain(&e)
                         .chars()
                         .take(300)
                         .collect();

@@ -73,7 +73,7 @@ pub(crate) fn unavailable(
     what: &str,
     error: impl std::error::Error,
 ) -> Response {
-    let error = modelbrief_mailer::smtp::error_chain(&error);
+    let error = modelbrief_domain::present::error_chain(&error);
     tracing::error!(error = %error, "{what}: database error");
     message(
         state,
