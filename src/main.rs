@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use modelbrief_app::clock::Clock;
 use modelbrief_app::config::ConfigError;
 use modelbrief_app::{
-    brief, compare, config, daemon, demo, ingest, lock, send, serve, status, subscribers,
+    brief, compare, config, daemon, demo, ingest, lock, models, send, serve, status, subscribers,
 };
 use modelbrief_domain::{IsoWeek, Timestamp};
 use std::io::IsTerminal;
@@ -92,6 +92,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = BriefFormat::Text)]
         format: BriefFormat,
     },
+    /// How sources' names resolve to models: see and fix identity.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// Run the whole pipeline on bundled recorded weeks: no network, mail server or config.
     Demo {
         /// Where to write the database, the brief and the outbox.
@@ -121,6 +126,24 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Every source row, spelling and alias behind a model (any name, id, alias or key).
+    Show {
+        model: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Keys seen in one source only, with their closest keys in the other sources.
+    Unlinked {
+        /// Only keys of this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -371,6 +394,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     print!("{}", compare::html(&card, &renderer)?);
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models { command } => {
+            let store = modelbrief_store::Store::open(&loaded.config.database.path)
+                .await
+                .with_context(|| {
+                    format!("opening the database named in {}", cli.config.display())
+                })?;
+            let out = match command {
+                ModelsCommand::Show { model, format } => {
+                    let shown = models::show(&store, &loaded, &model).await;
+                    store.close().await;
+                    let shown = shown?;
+                    match format {
+                        Format::Json => serde_json::to_string_pretty(&shown)? + "\n",
+                        Format::Text => models::show_text(&shown),
+                    }
+                }
+                ModelsCommand::Unlinked { source, format } => {
+                    let u = models::unlinked(&store, &loaded, source.as_deref()).await;
+                    store.close().await;
+                    let u = u?;
+                    match format {
+                        Format::Json => serde_json::to_string_pretty(&u)? + "\n",
+                        Format::Text => models::unlinked_text(&u),
+                    }
+                }
+            };
+            print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { .. } => unreachable!("handled before the configuration is loaded"),

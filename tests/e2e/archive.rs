@@ -26,7 +26,13 @@ async fn the_archive_feed_and_changes_json_publish_editions_without_personal_dat
         ),
     ];
     let served = Served::start(&config, None, &env);
-    let http = reqwest::Client::new();
+    // Like any well-behaved client, drop idle connections before the server does (it closes
+    // them after `header_timeout`, 10 s): the validators below can take that long on a busy
+    // machine, and a request sent on a connection the server is closing fails.
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
     let get = |path: &str| {
         let http = http.clone();
         let url = format!("{}{path}", served.base);

@@ -353,29 +353,6 @@ async fn four_recorded_weeks_give_the_changes_the_fixtures_really_contain() {
 }
 
 #[tokio::test]
-async fn the_same_database_and_time_give_the_same_bytes() {
-    let (_server, app) = replay_2026().await;
-    let a = app
-        .run("2026-07-06T20:00:00Z", &["brief", "--format", "json"])
-        .await
-        .stdout;
-    let b = app
-        .run("2026-07-06T20:00:00Z", &["brief", "--format", "json"])
-        .await
-        .stdout;
-    assert_eq!(a, b);
-    let a = app
-        .run("2026-07-06T20:00:00Z", &["brief", "--format", "html"])
-        .await
-        .stdout;
-    let b = app
-        .run("2026-07-06T20:00:00Z", &["brief", "--format", "html"])
-        .await
-        .stdout;
-    assert_eq!(a, b);
-}
-
-#[tokio::test]
 async fn a_brief_over_an_unchanged_source_is_empty() {
     let server = FixtureServer::start().await;
     let app = App::new(&sources_2026(&server));
@@ -529,4 +506,44 @@ async fn the_brief_calls_ties_free_listings_route_moves_and_followed_aliases_wha
         .await;
     assert!(text.contains("now free"), "{text}");
     assert!(!text.contains("\u{2212}100.0%"), "{text}");
+}
+
+/// The same database gives the same bytes whatever else the machine is doing: eight briefs of
+/// one week, computed at once by separate processes while every core is kept busy, print
+/// identical JSON, text and HTML.
+#[tokio::test]
+async fn a_brief_computed_many_times_at_once_under_load_gives_the_same_bytes() {
+    let (_server, app) = replay_2026().await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burners: Vec<_> = (0..std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                }
+                x
+            })
+        })
+        .collect();
+    for format in ["json", "text", "html"] {
+        let args = ["brief", "--week", "2026-W28", "--format", format];
+        let runs = (0..8).map(|_| app.run("2026-07-07T09:00:00Z", &args));
+        let outs = futures::future::join_all(runs).await;
+        let first = &outs[0];
+        assert_eq!(first.status.code(), Some(0), "{format}");
+        assert!(first.stdout.len() > 1000, "{format}: a real brief");
+        for (i, o) in outs.iter().enumerate() {
+            assert_eq!(o.status.code(), Some(0), "{format} run {i}");
+            assert!(
+                o.stdout == first.stdout,
+                "{format} run {i} differs from run 0"
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in burners {
+        b.join().unwrap();
+    }
 }

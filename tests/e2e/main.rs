@@ -16,6 +16,7 @@ mod epoch;
 mod html_table;
 mod ingest;
 mod ingest_faults;
+mod models;
 mod models_dev;
 mod paging;
 mod releases;

@@ -1,59 +1,17 @@
 //! `modelbrief compare A B`: the head-to-head card from the latest snapshots.
 
-use crate::config::{ConfigError, Loaded};
+use crate::config::Loaded;
 use modelbrief_differ::compare::{Comparison, compare, profile};
 use modelbrief_differ::{Snapshot, SourceInput};
-use modelbrief_domain::{ModelId, ModelKey};
 use modelbrief_mailer::view::CardView;
 use modelbrief_store::Store;
 use std::sync::Arc;
 
-/// Resolves a slug, display name or alias to a model key, or says what is close.
-pub async fn resolve(store: &Store, input: &str) -> anyhow::Result<ModelKey> {
-    let spellings = store.model_spellings().await?;
-    let keys: std::collections::BTreeSet<&str> =
-        spellings.iter().map(|(_, k)| k.as_str()).collect();
-    if let Some(id) = ModelId::from_source_id(input)
-        && keys.contains(id.key.as_str())
-    {
-        return Ok(id.key);
-    }
-    let lower = input.trim().to_lowercase();
-    if let Some((_, key)) = spellings.iter().find(|(s, _)| s.to_lowercase() == lower) {
-        return ModelKey::normalise(key)
-            .ok_or_else(|| anyhow::anyhow!("stored key {key:?} is invalid"));
-    }
-    let mut close: Vec<(f64, &str)> = spellings
-        .iter()
-        .map(|(s, k)| {
-            (
-                strsim::jaro_winkler(&lower, &s.to_lowercase())
-                    .max(strsim::jaro_winkler(&lower, k)),
-                k.as_str(),
-            )
-        })
-        .filter(|(score, _)| *score > 0.8)
-        .collect();
-    close.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut names: Vec<&str> = Vec::new();
-    for (_, k) in close {
-        if !names.contains(&k) {
-            names.push(k);
-        }
-        if names.len() == 5 {
-            break;
-        }
-    }
-    let hint = if names.is_empty() {
-        "no close match".to_owned()
-    } else {
-        format!("did you mean: {}?", names.join(", "))
-    };
-    Err(ConfigError(format!("unknown model {input:?} ({hint})")).into())
-}
-
 pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Result<Comparison> {
-    let (ka, kb) = (resolve(store, a).await?, resolve(store, b).await?);
+    let (ka, kb) = (
+        crate::models::resolve(store, a).await?,
+        crate::models::resolve(store, b).await?,
+    );
     let mut inputs = Vec::new();
     for spec in &loaded.sources {
         let current = match store.latest_healthy(spec.name.as_str(), None).await? {

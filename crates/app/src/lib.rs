@@ -10,6 +10,7 @@
 //! - [`brief`]: store → differ inputs → edition.
 //! - [`send`]: the delivery engine.
 //! - [`daemon`], [`schedule`], [`status`]: the scheduler and the operator's view.
+//! - [`models`]: the identity layer for operators (`models show`, `models unlinked`).
 //! - [`compare`], [`subscribers`], [`serve`], [`demo`]: the other commands.
 //! - [`clock`], [`lock`]: the wall or replayed clock, per-database OS locks.
 
@@ -21,6 +22,7 @@ pub mod daemon;
 pub mod demo;
 pub mod ingest;
 pub mod lock;
+pub mod models;
 pub mod schedule;
 pub mod send;
 pub mod serve;

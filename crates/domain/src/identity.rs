@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 /// The version of the rules below. Stored keys are refined once when it changes (the store does
 /// it at open), so raise it with every change that gives some spelling a different key.
-pub const IDENTITY_RULES_VERSION: &str = "4";
+pub const IDENTITY_RULES_VERSION: &str = "5";
 
 /// The canonical key of a model, e.g. `claude-opus-4-8`, `kimi-k2-7-code`, `gpt-5`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ static REGION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(us|eu|jp|apac|au|ca|global|us-gov)\.").unwrap());
 /// Bedrock vendor prefixes (`anthropic.claude-…`, `amazon.nova-…`).
 static VENDOR_DOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|qwen|openai|writer|moonshot|moonshotai|minimax|xai|zai|google|nvidia)\.").unwrap()
+    Regex::new(r"^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|qwen|openai|writer|moonshot|moonshotai|minimax|xai|zai|google|nvidia|twelvelabs|stability)\.").unwrap()
 });
 /// Parenthesised qualifiers: `(high)`, `(thinking-16k)`, `(20250514)`, `(32k thinking)`.
 static PARENS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*\(([^)]*)\)").unwrap());
@@ -100,12 +100,13 @@ static BARE_EFFORT_SUFFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*\d.*)-(xhigh|high|medium|low|minimal)$").unwrap());
 /// Thinking budgets (`-thinking-64k`) and modes: `-thinking-auto`, `-highthinking`, …
 static MODE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-(thinking-\d+k|thinking-auto|highthinking|nothinking|non-reasoning|reasoning|thinking|instruct|it)$").unwrap()
+    Regex::new(r"-(thinking-\d+k|thinking-auto|highthinking|nothinking|non-reasoning|reasoning|thinking|instruct|it|base)$").unwrap()
 });
 /// Builds of the same weights: quantisations, LoRA adapters, multi-token prediction, Vertex's
 /// model-as-a-service packaging (`-maas`), confidential-computing hosts (`-tee`).
 static BUILD_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-(fp8|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|bf16|fp16|lora|mtp|maas|tee)$").unwrap()
+    Regex::new(r"-(fp8|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|bf16|fp16|lora|mtp|maas|tee|tput)$")
+        .unwrap()
 });
 /// Open-weight families that some hosts glue to their version (`llama3.2`, `hermes3`,
 /// `gemma3`, `phi4`) while most write a dash (`llama-3.2`): the key takes the dash.
@@ -129,6 +130,26 @@ static STORED_BEDROCK_CLAUDE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^claude-(instant-)?v(\d+)$").unwrap());
 /// Bedrock's `:0` version suffix.
 static BEDROCK_VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r":\d+$").unwrap());
+/// Bedrock's API version of a model id, before the `:0`: `meta.llama3-70b-instruct-v1:0`,
+/// `openai.gpt-oss-120b-1:0`. Not part of the model's name, except Amazon's own (OpenRouter
+/// too calls it `amazon/nova-lite-v1`).
+static BEDROCK_API_VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-(v\d+|1)$").unwrap());
+/// The same API version after a dated snapshot (`claude-opus-4-1-20250805-v1`): unambiguous
+/// even without the vendor prefix, so stored keys refine too.
+static DATED_API_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"-(20\d{6})-v\d+$").unwrap());
+/// Anthropic's names from Claude 4 on put the family first (`claude-opus-4-1`); some sources
+/// keep the older order (`claude-4-1-opus`, `Claude 4.5 Haiku`). Claude 3.x is named version
+/// first everywhere (`claude-3-5-sonnet`), so only a major version of 4 or more is reordered.
+static CLAUDE_VERSION_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^claude-([4-9]|[1-9]\d)((?:-\d)?)-(opus|sonnet|haiku)(-|$)").unwrap()
+});
+/// Fireworks' `llama-v3p1-70b`: the `v` is not in Meta's name.
+static LLAMA_V: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^llama-v(\d)").unwrap());
+/// Qwen's numbered generations written with a dash (`qwen-2.5-72b`, `qwen-3-14b`, Fireworks'
+/// `qwen-v2p5-7b`) are the same models as `qwen2.5-72b`, `qwen3-14b`. Qwen's API products
+/// (`qwen-max`, `qwen-plus`) have no number there and are left alone.
+static DASHED_QWEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^qwen-v?(\d)(-|$)").unwrap());
 
 /// OpenRouter-style `:tag` suffixes that mark a variant of the same model.
 const COLON_VARIANTS: &[&str] = &[
@@ -174,7 +195,13 @@ impl ModelId {
             lower = base.to_owned();
         }
         lower = REGION.replace(&lower, "").into_owned();
+        let bedrock_versioned = is_bedrock_versioned(&lower);
+        let vendor = VENDOR_DOT.captures(&lower).map(|c| c[1].to_owned());
         lower = VENDOR_DOT.replace(&lower, "").into_owned();
+        // Bedrock's `deepseek.v3-v1:0` and `deepseek.r1-v1:0` leave the maker's name out.
+        if vendor.as_deref() == Some("deepseek") && !lower.starts_with("deepseek") {
+            lower = format!("deepseek-{lower}");
+        }
         if let Some(c) = BEDROCK_CLAUDE.captures(&lower) {
             let minor = c.get(3).map(|m| m.as_str()).filter(|m| *m != "0");
             lower = format!(
@@ -185,6 +212,9 @@ impl ModelId {
             );
         }
         lower = BEDROCK_VERSION.replace(&lower, "").into_owned();
+        if bedrock_versioned {
+            lower = BEDROCK_API_VERSION.replace(&lower, "").into_owned();
+        }
 
         let key = ModelKey::normalise(&lower)?.0;
         let (key, mut found) = split_key(key);
@@ -197,6 +227,15 @@ impl ModelId {
             key: ModelKey(key),
             variant: canonical_variant(variants),
         })
+    }
+
+    /// Whether `raw` is a Bedrock model id whose API version ([`ModelId::from_source_id`] drops
+    /// it) cannot be told from its key alone: stored rows of such ids are re-keyed from the
+    /// source's spelling, not from the stored key.
+    pub fn is_bedrock_versioned(raw: &str) -> bool {
+        let lower = raw.trim().to_lowercase();
+        let last = lower.rsplit_once('/').map_or(lower.as_str(), |(_, l)| l);
+        is_bedrock_versioned(&REGION.replace(last, ""))
     }
 
     /// Re-applies today's key rules to an id made by an earlier version (a stored row), so a
@@ -243,6 +282,20 @@ impl ModelId {
     }
 }
 
+/// `vendor.name-v1:0` with a vendor other than Amazon (region prefix already removed).
+fn is_bedrock_versioned(lower: &str) -> bool {
+    let Some(c) = VENDOR_DOT.captures(lower) else {
+        return false;
+    };
+    if &c[1] == "amazon"
+        || !BEDROCK_VERSION.is_match(lower)
+        || BEDROCK_CLAUDE.is_match(&lower[c[0].len()..])
+    {
+        return false;
+    }
+    BEDROCK_API_VERSION.is_match(&BEDROCK_VERSION.replace(lower, ""))
+}
+
 /// The one spelling of a set of variant tags, whatever order the rules found them in: dates
 /// first, then the other tags in byte order, each once, joined with `+`.
 fn canonical_variant(mut tags: Vec<String>) -> Option<String> {
@@ -269,6 +322,12 @@ fn split_key(mut key: String) -> (String, Vec<String>) {
     }
     key = GLUED_FAMILY.replace(&key, "$1-$2").into_owned();
     key = GLUED_QWEN.replace(&key, "qwen$1-$2$3").into_owned();
+    key = LLAMA_V.replace(&key, "llama-$1").into_owned();
+    key = DASHED_QWEN.replace(&key, "qwen$1$2").into_owned();
+    key = CLAUDE_VERSION_FIRST
+        .replace(&key, "claude-$3-$1$2$4")
+        .into_owned();
+    key = DATED_API_VERSION.replace(&key, "-$1").into_owned();
     let mut tags: Vec<String> = Vec::new();
     let mut dated = false;
     loop {
@@ -408,6 +467,79 @@ mod tests {
     }
 
     #[test]
+    fn bedrock_api_versions_word_order_and_hosts_spellings_name_the_model_everyone_else_names() {
+        for (raw, want) in [
+            (
+                "anthropic.claude-opus-4-1-20250805-v1:0",
+                "claude-opus-4-1:20250805",
+            ),
+            (
+                "apac.anthropic.claude-3-5-sonnet-20241022-v2:0",
+                "claude-3-5-sonnet:20241022",
+            ),
+            ("meta.llama3-70b-instruct-v1:0", "llama-3-70b:instruct"),
+            (
+                "bedrock/eu-west-1/meta.llama3-8b-instruct-v1:0",
+                "llama-3-8b:instruct",
+            ),
+            ("cohere.command-r-plus-v1:0", "command-r-plus"),
+            ("writer.palmyra-x5-v1:0", "palmyra-x5"),
+            ("openai.gpt-oss-120b-1:0", "gpt-oss-120b"),
+            ("qwen.qwen3-32b-v1:0", "qwen3-32b"),
+            ("deepseek.v3-v1:0", "deepseek-v3"),
+            ("deepseek.r1-v1:0", "deepseek-r1"),
+            ("mistral.mistral-7b-instruct-v0:2", "mistral-7b:instruct"),
+            // Amazon's own keep their `v1`, as OpenRouter writes them.
+            ("amazon.nova-lite-v1:0", "nova-lite-v1"),
+            ("amazon/nova-lite-v1", "nova-lite-v1"),
+            (
+                "claude-4-1-opus-20250805-thinking-32k",
+                "claude-opus-4-1:20250805+thinking-32k",
+            ),
+            (
+                "claude-4-sonnet-20250514-base",
+                "claude-sonnet-4:20250514+base",
+            ),
+            ("Claude 4.5 Haiku", "claude-haiku-4-5"),
+            ("claude-4-opus", "claude-opus-4"),
+            (
+                "fireworks_ai/accounts/fireworks/models/llama-v3p1-70b-instruct",
+                "llama-3-1-70b:instruct",
+            ),
+            ("qwen/qwen-2.5-72b-instruct", "qwen2-5-72b:instruct"),
+            ("Qwen2.5-72B-Instruct", "qwen2-5-72b:instruct"),
+            ("fireworks_ai/qwen-v2p5-7b", "qwen2-5-7b"),
+            ("cerebras/qwen-3-32b", "qwen3-32b"),
+            (
+                "together_ai/Qwen/Qwen3-235B-A22B-Instruct-2507-tput",
+                "qwen3-235b-a22b-instruct-2507:tput",
+            ),
+        ] {
+            assert_eq!(id(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn versions_that_are_part_of_a_name_are_kept() {
+        // Claude 3.x is named version first by Anthropic itself.
+        assert_eq!(
+            id("claude-3-5-sonnet-20241022"),
+            "claude-3-5-sonnet:20241022"
+        );
+        // Qwen's API products are not numbered generations.
+        assert_eq!(id("qwen-max"), "qwen-max");
+        assert_eq!(id("qwen-plus-2025-01-25"), "qwen-plus:20250125");
+        // A `v` that is the model's own.
+        assert_eq!(id("deepseek/deepseek-v3.2"), "deepseek-v3-2");
+        assert_eq!(id("mistral-large-2407"), "mistral-large-2407");
+        assert!(!ModelId::is_bedrock_versioned("amazon.nova-pro-v1:0"));
+        assert!(ModelId::is_bedrock_versioned(
+            "us.meta.llama3-1-8b-instruct-v1:0"
+        ));
+        assert!(!ModelId::is_bedrock_versioned("anthropic.claude-v2:1"));
+    }
+
+    #[test]
     fn case_and_bedrock_versions_do_not_split_a_model() {
         assert_eq!(id("minimax/MiniMax-M3"), id("minimax/minimax-m3"));
         assert_eq!(id("amazon.nova-micro-v1:0"), "nova-micro-v1");
@@ -505,7 +637,7 @@ mod tests {
             ),
             (
                 "claude-4-sonnet-20250514-thinking-64k",
-                "claude-4-sonnet:20250514+thinking-64k",
+                "claude-sonnet-4:20250514+thinking-64k",
             ),
             ("moonshotai/kimi-k2-0711-preview", "kimi-k2:0711+preview"),
             ("kimi-k2-instruct", "kimi-k2:instruct"),
@@ -593,6 +725,10 @@ mod tests {
             "qwen25-coder-32b-instruct",
             "anthropic.claude-v2:1",
             "anthropic.claude-instant-v1",
+            "anthropic.claude-opus-4-1-20250805-v1:0",
+            "claude-4-1-opus-20250805-thinking-32k",
+            "meta.llama3-70b-instruct-v1:0",
+            "qwen/qwen-2.5-72b-instruct",
         ] {
             let new = ModelId::from_source_id(raw).unwrap();
             assert_eq!(new.clone().refined(), new, "idempotent for {raw}");

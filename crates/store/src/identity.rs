@@ -25,6 +25,23 @@ fn refine(key: &str, variant: Option<String>) -> Option<ModelId> {
     (r != id).then_some(r)
 }
 
+/// The id today's rules give a stored row of `source_model`: a Bedrock id whose API version
+/// the key cannot show is derived again from the source's spelling (keeping stored tags).
+fn refine_row(source_model: &str, key: &str, variant: Option<String>) -> Option<ModelId> {
+    if !ModelId::is_bedrock_versioned(source_model) {
+        return refine(key, variant);
+    }
+    let stored = ModelId {
+        key: ModelKey::normalise(key)?,
+        variant: variant.clone(),
+    };
+    let mut fresh = ModelId::from_source_id(source_model)?;
+    for tag in variant.iter().flat_map(|v| v.split('+')) {
+        fresh = fresh.with_variant(tag);
+    }
+    (fresh != stored).then_some(fresh)
+}
+
 /// Re-keys stored rows made under older identity rules; a no-op when they are current.
 pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
     let current: Option<String> =
@@ -36,16 +53,19 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         return Ok(());
     }
     let mut tx = pool.begin().await.what("begin re-keying")?;
-    let rows = sqlx::query("SELECT id, model_key, variant, data FROM observations")
+    let rows = sqlx::query("SELECT id, model_key, variant, data, source_model FROM observations")
         .fetch_all(&mut *tx)
         .await
         .what("read stored model keys")?;
     let mut changed = 0usize;
+    // Old key → new key, for keys the key rules alone would not change.
+    let mut renamed: std::collections::BTreeMap<String, ModelKey> = Default::default();
     for r in &rows {
         let id: i64 = r.get(0);
-        let Some(new) = refine(r.get(1), r.get(2)) else {
+        let Some(new) = refine_row(r.get(4), r.get(1), r.get(2)) else {
             continue;
         };
+        renamed.insert(r.get::<String, _>(1), new.key.clone());
         let mut o: Observation = serde_json::from_str(r.get::<&str, _>(3))
             .map_err(|source| StoreError::Corrupt { id, source })?;
         o.model = new;
@@ -75,7 +95,12 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         .what("read stored models")?;
     for m in &models {
         let old: String = m.get(0);
-        let Some(base) = refine(&old, None) else {
+        let Some(base) = refine(&old, None).or_else(|| {
+            renamed.get(&old).map(|k| ModelId {
+                key: k.clone(),
+                variant: None,
+            })
+        }) else {
             continue;
         };
         sqlx::query(
@@ -98,7 +123,7 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
         .what("read a model's spellings")?;
         for s in &spellings {
             // The key changed, so refining the spelling's own variant always gives an id.
-            let id = refine(&old, s.get(2)).unwrap_or_else(|| base.clone());
+            let id = refine_row(s.get(1), &old, s.get(2)).unwrap_or_else(|| base.clone());
             sqlx::query(
                 "UPDATE model_aliases SET model_key = ?1, variant = ?2
                  WHERE source = ?3 AND source_model = ?4",
@@ -153,6 +178,18 @@ mod tests {
         )
     }
 
+    /// A Bedrock row as rules 4 keyed it: its API version `-v1` kept in the key.
+    fn old_bedrock_row() -> Observation {
+        Observation::new(
+            "meta.llama3-70b-instruct-v1:0",
+            ModelId {
+                key: ModelKey::normalise("llama-3-70b-instruct-v1").unwrap(),
+                variant: None,
+            },
+            "meta.llama3-70b-instruct-v1:0",
+        )
+    }
+
     #[tokio::test]
     async fn a_database_keyed_by_older_rules_is_re_keyed_once_and_reads_like_a_new_one() {
         let dir = tempfile::tempdir().unwrap();
@@ -173,7 +210,7 @@ mod tests {
                 content_hash: Some("h".into()),
                 notices: Vec::new(),
                 result: PullResult::Changed {
-                    observations: vec![old_style_row()],
+                    observations: vec![old_style_row(), old_bedrock_row()],
                     skipped: Vec::new(),
                     etag: None,
                     last_modified: None,
@@ -199,18 +236,28 @@ mod tests {
         let rows = store.snapshot_observations(snap.id).await.unwrap();
         let want = ModelId::from_source_id("gpt-5.5-xhigh").unwrap();
         assert_eq!(rows[0].model, want, "the stored row reads with today's id");
+        let bedrock = ModelId::from_source_id("meta.llama3-70b-instruct-v1:0").unwrap();
+        assert_eq!(bedrock.key.as_str(), "llama-3-70b");
+        assert_eq!(
+            rows[1].model, bedrock,
+            "re-keyed from the source's spelling"
+        );
         let spellings = store.model_spellings().await.unwrap();
         assert!(
-            spellings.iter().all(|(_, k)| k == "gpt-5-5"),
+            spellings
+                .iter()
+                .all(|(_, k)| k == "gpt-5-5" || k == "llama-3-70b"),
             "models and spellings moved to the linked key: {spellings:?}"
         );
         // A later pull of the same content finds the re-keyed row instead of storing a copy.
         let mut fresh = old_style_row();
         fresh.model = want;
-        let hash: String = sqlx::query_scalar("SELECT hash FROM observations")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        let hash: String = sqlx::query_scalar(
+            "SELECT hash FROM observations WHERE source_model = 'gpt-5.5-xhigh'",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
         assert_eq!(hash, fresh.content_hash());
     }
 }

@@ -651,3 +651,48 @@ impl Store {
             .collect())
     }
 }
+
+/// One source spelling that resolved to a model key (a row of `model_aliases`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spelling {
+    pub source: String,
+    pub source_model: String,
+    pub variant: Option<String>,
+    pub first_seen: Timestamp,
+}
+
+impl Store {
+    /// Every source spelling ever resolved to `model_key`, by source then spelling.
+    pub async fn spellings_of(&self, model_key: &str) -> Result<Vec<Spelling>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT source, source_model, variant, first_seen FROM model_aliases
+             WHERE model_key = ?1 ORDER BY source, source_model",
+        )
+        .bind(model_key)
+        .fetch_all(&self.pool)
+        .await
+        .what("list the spellings of a model")?;
+        Ok(rows
+            .iter()
+            .map(|r| Spelling {
+                source: r.get(0),
+                source_model: r.get(1),
+                variant: r.get(2),
+                first_seen: ts(r.get(3)),
+            })
+            .collect())
+    }
+
+    /// The name, maker and first-seen time the models table holds for a key.
+    pub async fn model_record(
+        &self,
+        model_key: &str,
+    ) -> Result<Option<(String, Option<String>, Timestamp)>, StoreError> {
+        let row = sqlx::query("SELECT name, provider, first_seen FROM models WHERE key = ?1")
+            .bind(model_key)
+            .fetch_optional(&self.pool)
+            .await
+            .what("read a model")?;
+        Ok(row.map(|r| (r.get(0), r.get(1), ts(r.get(2)))))
+    }
+}
