@@ -68,7 +68,7 @@ async fn the_html_and_text_briefs_of_a_recorded_week_match_the_golden_files() {
         html.len()
     );
     assert!(
-        text.starts_with("modelbrief 2026-W28: 4 new models, 8 ranking shifts, 9 price changes, 1 now generally available"),
+        text.starts_with("modelbrief 2026-W28: 4 new models, 0 ranking shifts, 9 price changes, 1 now generally available"),
         "{text}"
     );
     golden("brief-2026-W28.html", &html);

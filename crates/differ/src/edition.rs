@@ -97,6 +97,14 @@ pub struct NewModel {
     pub reasoning: Option<bool>,
     /// Headline scores known for the model (best variant), by leaderboard.
     pub scores: BTreeMap<String, f64>,
+    /// Sources that rank the model as several variants: the one whose scores are shown (by
+    /// source name), so no score of one variant is shown beside another's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub score_variants: BTreeMap<String, String>,
+    /// Where it entered the top of a board (the board's id, as in `rank_shifts`): its rank
+    /// there. Said here instead of as a ranking shift of its own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranks: BTreeMap<String, u32>,
     /// Where the model's name is one variant's (Aider's `DeepSeek-V3.2-Exp (Chat)`), the other
     /// variants' headline scores, each under its own name, so no row is lost and none is
     /// shown under another's name.

@@ -208,8 +208,26 @@ pub fn compute(
     let speed_changes = speed::changes(sources);
     let (price_changes, listing_price_changes, context_changes) =
         prices::changes(sources, settings, &mut notices);
+    let mut new_models = new_models;
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
-    let mut rank_shifts = rank::shifts(sources, &suppressed, &new_keys, settings);
+    let (mut rank_shifts, debuts) = rank::fold(
+        rank::shifts(sources, &suppressed, &new_keys, settings),
+        &new_keys,
+    );
+    for (id, board, rank) in debuts {
+        let (key, variant) = id
+            .split_once(':')
+            .map_or((id.as_str(), None), |(k, v)| (k, Some(v)));
+        let Some(m) = new_models.iter_mut().find(|m| m.model == key) else {
+            continue;
+        };
+        // Only beside the scores of the variant that holds the rank.
+        let source = board.split(':').next().unwrap_or_default();
+        let shown = m.score_variants.get(source).map(|v| v.replace(", ", "+"));
+        if shown.is_none() || shown.as_deref() == variant {
+            m.ranks.insert(board, rank);
+        }
+    }
     readable_names(&mut rank_shifts, sources);
     let matchup = compare::of_the_week(sources, &rank_shifts, settings);
     let health = edition::health(sources, window, settings);

@@ -107,10 +107,57 @@ pub(crate) fn new_models(
         // A name that says one variant (Aider's "DeepSeek-V3.2-Exp (Chat)", where no row is the
         // plain model) is shown with that variant's scores, never another's.
         let named = name_row.model.variant.as_ref();
-        for (source, kind, o) in all
-            .iter()
-            .filter(|(_, _, o)| named.is_none() || o.model.variant.as_ref() == named)
-        {
+        // Within one source, a model ranked as several variants (LiveBench's xhigh and high
+        // rows) is described by one of them, never a mix: the variant with the best mean of
+        // its headline scores, named beside them.
+        let mut score_variants: BTreeMap<String, String> = BTreeMap::new();
+        let mut chosen: BTreeMap<&str, Option<&String>> = BTreeMap::new();
+        if named.is_none() {
+            let mut by_source: BTreeMap<&str, BTreeMap<Option<&String>, (f64, usize)>> =
+                BTreeMap::new();
+            for (source, kind, o) in &all {
+                for s in o
+                    .scores
+                    .iter()
+                    .filter(|s| headline_benchmark(*kind, &s.benchmark))
+                {
+                    let e = by_source
+                        .entry(source)
+                        .or_default()
+                        .entry(o.model.variant.as_ref())
+                        .or_insert((0.0, 0));
+                    e.0 += s.value;
+                    e.1 += 1;
+                }
+            }
+            for (source, variants) in by_source {
+                if variants.len() < 2 {
+                    // One variant: its scores are shown, named when it is one.
+                    if let Some(Some(v)) = variants.keys().next() {
+                        score_variants.insert(source.to_owned(), v.replace('+', ", "));
+                    }
+                    continue;
+                }
+                let best = variants
+                    .iter()
+                    .max_by(|a, b| {
+                        let (ma, mb) = (a.1.0 / a.1.1 as f64, b.1.0 / b.1.1 as f64);
+                        ma.total_cmp(&mb).then_with(|| b.0.cmp(a.0))
+                    })
+                    .map(|(v, _)| *v)
+                    .expect("two variants");
+                if let Some(v) = best {
+                    score_variants.insert(source.to_owned(), v.replace('+', ", "));
+                }
+                chosen.insert(source, best);
+            }
+        }
+        for (source, kind, o) in all.iter().filter(|(source, _, o)| {
+            (named.is_none() || o.model.variant.as_ref() == named)
+                && chosen
+                    .get(*source)
+                    .is_none_or(|v| *v == o.model.variant.as_ref())
+        }) {
             for s in o
                 .scores
                 .iter()
@@ -142,13 +189,26 @@ pub(crate) fn new_models(
                 }
             }
         }
+        // A variant's name that does not say the variant (Aider's three `openai/gpt-5` runs)
+        // gets it added, so each score is said of the variant that made it.
+        let says = |name: &str, v: &str| name.to_lowercase().contains(&v.replace('+', " "));
         let other_variants: Vec<crate::VariantScores> = other_variants
             .into_iter()
-            .map(|((_, name), scores)| crate::VariantScores {
-                name: name.to_owned(),
+            .map(|((v, name), scores)| crate::VariantScores {
+                name: if says(name, &v) {
+                    name.to_owned()
+                } else {
+                    format!("{name} ({})", v.replace('+', ", "))
+                },
                 scores,
             })
             .collect();
+        if let Some(v) = named.filter(|v| !says(&name_row.name, v)) {
+            for k in scores.keys() {
+                let source = k.split(':').next().unwrap_or_default();
+                score_variants.insert(source.to_owned(), v.replace('+', ", "));
+            }
+        }
         let sources_listing: BTreeSet<String> =
             all.iter().map(|(s, _, _)| (*s).to_owned()).collect();
         let notable = !scores.is_empty()
@@ -170,6 +230,8 @@ pub(crate) fn new_models(
             reasoning: facts.reasoning,
             scores,
             other_variants,
+            score_variants,
+            ranks: BTreeMap::new(),
             first_seen: seen,
             notable,
             kind,

@@ -379,6 +379,8 @@ pub(crate) fn shifts(
     settings: &Settings,
 ) -> Vec<RankShift> {
     let mut out = Vec::new();
+    // Benchmarks that have a board of their own, from their source.
+    let mut source_boards: BTreeSet<String> = BTreeSet::new();
     let held = |source: &str, bench: &str| {
         suppressed.contains(&(source.to_owned(), Held::All))
             || suppressed.contains(&(source.to_owned(), Held::Benchmark(bench.to_owned())))
@@ -397,6 +399,7 @@ pub(crate) fn shifts(
             .filter(|bench| headline_benchmark(s.kind, bench))
             .collect();
         for bench in benchmarks {
+            source_boards.insert(bench.to_owned());
             if held(&s.name, bench) {
                 continue;
             }
@@ -498,6 +501,13 @@ pub(crate) fn shifts(
                     .find_map(|c| c.get(cat))
                     .map(|c| c.basis.clone())
                     .unwrap_or_default();
+                // A category of one benchmark ranks exactly what that benchmark's own board
+                // ranks (an overall of one category, what that category's does): reporting
+                // both would say everything twice.
+                let single = !basis.is_empty() && !basis.contains('+');
+                if single && (cat == OVERALL || source_boards.contains(basis.as_str())) {
+                    continue;
+                }
                 let on = basis
                     .split('+')
                     .filter(|b| !b.is_empty())
@@ -538,6 +548,42 @@ pub(crate) fn shifts(
         ))
     });
     out
+}
+
+/// One line per model per board, and none that repeats the new-models section:
+/// - a model's variants on one board (LiveBench ranks `gpt-5.5-xhigh` and `gpt-5.5-high` as
+///   rows of their own) are one line, its best-ranked variant's;
+/// - a model new this week is described in full under new models: on a board it is news only
+///   when it takes (or shares) #1. Where it entered the top instead, its rank goes with its
+///   scores there (`debuts`: model id with its variant, board, rank).
+///
+/// Takes the shifts sorted by board, then kind, then rank.
+pub(crate) fn fold(
+    shifts: Vec<RankShift>,
+    new_keys: &BTreeSet<String>,
+) -> (Vec<RankShift>, Vec<(String, String, u32)>) {
+    let key = |s: &RankShift| s.model.split(':').next().unwrap_or_default().to_owned();
+    let mut best: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for s in &shifts {
+        best.entry((s.leaderboard.clone(), key(s)))
+            .and_modify(|r| *r = (*r).min(s.new_rank))
+            .or_insert(s.new_rank);
+    }
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut debuts = Vec::new();
+    let mut kept = Vec::new();
+    for s in shifts {
+        let k = (s.leaderboard.clone(), key(&s));
+        if best[&k] != s.new_rank || !seen.insert(k) {
+            continue;
+        }
+        if s.kind == ShiftKind::EnteredTop && s.old_rank.is_none() && new_keys.contains(&key(&s)) {
+            debuts.push((s.model.clone(), s.leaderboard, s.new_rank));
+            continue;
+        }
+        kept.push(s);
+    }
+    (kept, debuts)
 }
 
 /// A display name per model key (OpenRouter's when it has one).

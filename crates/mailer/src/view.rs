@@ -412,11 +412,15 @@ impl BriefView {
                         let (source, bench) = k.split_once(':').unwrap_or(("", k));
                         let board = modelbrief_differ::leaderboard_name(source, bench);
                         (
-                            match variant {
-                                Some(name) => format!("{board}, as {name}"),
-                                None => board,
+                            match (variant, m.score_variants.get(source)) {
+                                (Some(name), _) => format!("{board}, as {name}"),
+                                (None, Some(v)) => format!("{board} ({v})"),
+                                (None, None) => board,
                             },
-                            score(*v),
+                            match (variant, m.ranks.get(k.as_str())) {
+                                (None, Some(rank)) => format!("{} (#{rank})", score(*v)),
+                                _ => score(*v),
+                            },
                         )
                     })
                     .collect(),
