@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders the brief of 2026-W28 (the demo's brief.html, chart included) in headless Chromium,
-# light and dark, into docs/ (SCREENSHOT_DIR to write elsewhere), and fails if Chromium cannot
+# light, dark and at a phone's width, into docs/ (SCREENSHOT_DIR to write elsewhere), and fails if Chromium cannot
 # render it.
 # Needs Debian's `chromium` (.ci/run installs it).
 set -euo pipefail
@@ -20,12 +20,14 @@ flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 
 shot() { # name, extra flags...
   local name=$1; shift
-  "$chrome" "${flags[@]}" "$@" --window-size=760,2900 --screenshot="$out/$name" "file://$page" 2>"$tmp/$name.log" \
+  "$chrome" "${flags[@]}" --window-size=${SIZE:-760,2900} "$@" --screenshot="$out/$name" "file://$page" 2>"$tmp/$name.log" \
     || { cat "$tmp/$name.log" >&2; exit 1; }
   [ "$(stat -c %s "$out/$name")" -gt 20000 ] || { echo "screenshots: $name looks blank" >&2; exit 1; }
 }
 shot brief-light.png
 shot brief-dark.png --force-dark-mode --blink-settings=preferredColorScheme=0
+# A phone's width (390 CSS px): the chart is one panel per row, its labels drawn to read there.
+SIZE=390,3200 shot brief-phone.png
 
 # The subscribe page, served by the real binary.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -74,7 +74,27 @@ async fn the_archive_feed_and_changes_json_publish_editions_without_personal_dat
     let png = http.get(page.join(&src).unwrap()).send().await.unwrap();
     assert_eq!(png.status(), 200, "{src}");
     assert_eq!(png.headers()["content-type"], "image/png");
-    assert_eq!(&png.bytes().await.unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    let light = png.bytes().await.unwrap();
+    assert_eq!(&light[..8], b"\x89PNG\r\n\x1a\n");
+    // Readers in dark mode are offered the dark chart, a PNG of the same size.
+    let dark_src = web
+        .split("<source srcset=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the web edition offers a dark chart")
+        .replace("&#x2f;", "/");
+    assert!(web.contains("media=\"(prefers-color-scheme: dark)\""));
+    let dark = http
+        .get(page.join(&dark_src).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dark.status(), 200, "{dark_src}");
+    assert_eq!(dark.headers()["content-type"], "image/png");
+    let dark = dark.bytes().await.unwrap();
+    assert_eq!(&dark[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(dark[16..24], light[16..24], "same width and height (IHDR)");
+    assert_ne!(dark, light);
     assert_eq!(get("/archive/2026-W99/price-history.png").await.0, 404);
     assert_eq!(get("/archive/2026-W99").await.0, 404);
     assert_eq!(get("/archive/not-a-week").await.0, 404);

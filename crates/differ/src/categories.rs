@@ -41,6 +41,9 @@ pub(crate) fn best_scores<'a>(
     out
 }
 
+/// A benchmark present for a model: (name, value, weight in its category).
+type Part<'a> = (&'a str, f64, f64);
+
 /// Category scores per model key; `None` entries are never produced (missing means missing).
 /// A category score and the benchmarks it was computed from (so a score whose inputs changed
 /// is not compared with one whose inputs did not).
@@ -68,6 +71,25 @@ pub(crate) fn category_scores(
                         .map(|v| (p.benchmark.as_str(), *v, p.weight))
                 })
                 .collect();
+            // One scale per value: LiveBench's 0–100 task means are never averaged with an
+            // Artificial Analysis index or an Arena rating. The scale with most of the
+            // category's benchmarks present is used (a tie: the one listed first).
+            let mut by_scale: Vec<(&str, Vec<Part<'_>>)> = Vec::new();
+            for part in present {
+                let scale = scale_of(part.0);
+                match by_scale.iter_mut().find(|(s, _)| *s == scale) {
+                    Some((_, parts)) => parts.push(part),
+                    None => by_scale.push((scale, vec![part])),
+                }
+            }
+            let Some(present) = by_scale
+                .into_iter()
+                .rev()
+                .max_by_key(|(_, parts)| parts.len())
+                .map(|(_, parts)| parts)
+            else {
+                continue;
+            };
             if present.len() < def.min_benchmarks.max(1) {
                 continue;
             }
@@ -110,6 +132,16 @@ pub(crate) fn category_scores(
         }
     }
     out
+}
+
+/// The scale a benchmark's values are on, named by their publisher: `livebench:Coding` is
+/// LiveBench's, `aa_coding_index` Artificial Analysis's, `aider_polyglot` Aider's,
+/// `lmarena_text` an Arena rating.
+pub fn scale_of(benchmark: &str) -> &str {
+    match benchmark.split_once(':') {
+        Some((source, _)) => source,
+        None => benchmark.split('_').next().unwrap_or(benchmark),
+    }
 }
 
 /// Name of the overall score among the category scores.
@@ -228,24 +260,66 @@ mod tests {
     }
 
     #[test]
+    fn a_category_averages_benchmarks_of_one_scale_only() {
+        let defs = vec![def(
+            "Agentic",
+            &[
+                "aa_agentic_index",
+                "livebench:Agentic Coding",
+                "livebench:Tools",
+            ],
+            1,
+        )];
+        let scores = BTreeMap::from([
+            (
+                "both".to_owned(),
+                BTreeMap::from([
+                    ("aa_agentic_index".to_owned(), 80.6),
+                    ("livebench:Agentic Coding".to_owned(), 60.0),
+                    ("livebench:Tools".to_owned(), 70.0),
+                ]),
+            ),
+            (
+                "one_each".to_owned(),
+                BTreeMap::from([
+                    ("aa_agentic_index".to_owned(), 80.6),
+                    ("livebench:Agentic Coding".to_owned(), 60.0),
+                ]),
+            ),
+        ]);
+        let c = category_scores(&defs, &scores, 9);
+        let both = &c["both"]["Agentic"];
+        assert_eq!(both.value, 65.0, "LiveBench's two, not the index");
+        assert_eq!(both.basis, "livebench:Agentic Coding+livebench:Tools");
+        let one = &c["one_each"]["Agentic"];
+        assert_eq!(
+            (one.value, one.basis.as_str()),
+            (80.6, "aa_agentic_index"),
+            "a tie of scales: the first listed"
+        );
+        assert_eq!(scale_of("lmarena_text"), "lmarena");
+        assert_eq!(scale_of("livebench:IF"), "livebench");
+    }
+
+    #[test]
     fn a_category_is_computed_only_where_enough_benchmarks_exist() {
-        let defs = vec![def("Coding", &["a", "b"], 2), def("Math", &["c"], 1)];
+        let defs = vec![def("Coding", &["x:a", "x:b"], 2), def("Math", &["x:c"], 1)];
         let mut scores = BTreeMap::new();
         scores.insert(
             "m1".to_owned(),
             BTreeMap::from([
-                ("a".to_owned(), 80.0),
-                ("b".to_owned(), 60.0),
-                ("c".to_owned(), 50.0),
+                ("x:a".to_owned(), 80.0),
+                ("x:b".to_owned(), 60.0),
+                ("x:c".to_owned(), 50.0),
             ]),
         );
         scores.insert(
             "m2".to_owned(),
-            BTreeMap::from([("a".to_owned(), 90.0), ("c".to_owned(), 40.0)]),
+            BTreeMap::from([("x:a".to_owned(), 90.0), ("x:c".to_owned(), 40.0)]),
         );
         let cats = category_scores(&defs, &scores, 2);
         assert_eq!(cats["m1"]["Coding"].value, 70.0);
-        assert_eq!(cats["m1"]["Coding"].basis, "a+b");
+        assert_eq!(cats["m1"]["Coding"].basis, "x:a+x:b");
         assert_eq!(cats["m1"][OVERALL].value, 60.0);
         assert!(
             !cats["m2"].contains_key("Coding"),

@@ -222,20 +222,29 @@ pub fn compare(a: Profile, b: Profile, settings: &Settings) -> Comparison {
                 .into(),
         ),
     }
+    // A category whose two values print alike is level, not a win for whoever is ahead in the
+    // third decimal.
+    let lead = |c: &(String, f64, f64, f64)| present::round1(c.1) - present::round1(c.2);
     let a_wins = categories
         .iter()
-        .filter(|c| c.0 != OVERALL && c.3 > 0.0)
+        .filter(|c| c.0 != OVERALL && present::round1(lead(c)) > 0.0)
         .count();
     let b_wins = categories
         .iter()
-        .filter(|c| c.0 != OVERALL && c.3 < 0.0)
+        .filter(|c| c.0 != OVERALL && present::round1(lead(c)) < 0.0)
         .count();
+    let shared = categories.iter().filter(|c| c.0 != OVERALL).count();
     if a_wins + b_wins > 0 {
+        let level = shared - a_wins - b_wins;
         v.push(format!(
-            "{} is ahead in {a_wins} of {} shared categories, {} in {b_wins}",
+            "{} is ahead in {a_wins} of {shared} shared categories, {} in {b_wins}{}",
             a.name,
-            categories.iter().filter(|c| c.0 != OVERALL).count(),
-            b.name
+            b.name,
+            if level > 0 {
+                format!(", level in {level}")
+            } else {
+                String::new()
+            }
         ));
     }
     if let Some(g) = &biggest_gap {

@@ -108,9 +108,15 @@ fn signed(d: f64) -> String {
 }
 
 /// The difference of two scores as printed beside them: the difference of the rounded values,
-/// so `59.4` against `67.4` reads `-8.0`, never `-8.1`.
+/// so `59.4` against `67.4` reads `-8.0`, never `-8.1`; two values that print alike are a
+/// `tie`, never `+0.0` (which reads as a lead).
 pub fn diff(a: f64, b: f64) -> String {
-    signed(round1(a) - round1(b))
+    let d = round1(a) - round1(b);
+    if round1(d) == 0.0 {
+        "tie".into()
+    } else {
+        signed(d)
+    }
 }
 
 /// A change in percent: `+12.5%`, `−8.0%` (a true minus sign); `new` when there was none.
@@ -228,6 +234,7 @@ mod tests {
         assert_eq!(score(60.0), "60");
         assert_eq!(score_fixed(60.0), "60.0");
         assert_eq!(diff(59.392, 67.446), "-8.0");
+        assert_eq!(diff(84.356, 84.370), "tie", "both print 84.4");
         assert_eq!(signed(2.0), "+2.0");
     }
 

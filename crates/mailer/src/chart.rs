@@ -1,8 +1,13 @@
 //! The brief's one chart: the price history of the models whose price moved most, drawn with
 //! `plotters` into a PNG that mail clients show inline (by Content-ID) and browsers show as an
-//! image. One small panel per listing, each on its own scale from zero, so a $0.05 model and
-//! a $15 one are both readable; input and output prices as step lines, since a price holds
-//! until the next pull that changed it.
+//! image. One panel per listing, one panel per row, each on its own scale from zero, so a
+//! $0.05 model and a $15 one are both readable; input and output prices as step lines, since a
+//! price holds until the next pull that changed it; the date axis is labelled at the pulls
+//! themselves.
+//!
+//! Drawn for a phone: the image is shown about 340 px wide on a 390 px screen (a little over
+//! half its drawn width), so every label is drawn at 19 px or more to read at 11 px there. A
+//! dark variant ([`Theme::Dark`]) is for pages that can offer one (`prefers-color-scheme`).
 //!
 //! The font (DejaVu Sans) is compiled in, so the chart looks the same on every machine.
 
@@ -17,14 +22,60 @@ pub const CHART_CID: &str = "price-history@modelbrief";
 /// The file name the web archive and `brief --out` use for the chart.
 pub const CHART_FILE: &str = "price-history.png";
 
-pub const WIDTH: u32 = 640;
-const PANEL_HEIGHT: u32 = 180;
-const HEADER_HEIGHT: u32 = 34;
+/// The file name of the dark variant on the web.
+pub const CHART_DARK_FILE: &str = "price-history-dark.png";
 
-const OUTPUT: RGBColor = RGBColor(0x1f, 0x4e, 0x9c);
-const INPUT: RGBColor = RGBColor(0xd9, 0x6c, 0x00);
-const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const GRID: RGBColor = RGBColor(0xe4, 0xe4, 0xe4);
+pub const WIDTH: u32 = 600;
+const PANEL_HEIGHT: u32 = 230;
+const HEADER_HEIGHT: u32 = 76;
+/// Type sizes in pixels of the drawn image (shown at ~0.57× on a phone).
+const TITLE_PX: u32 = 24;
+const CAPTION_PX: u32 = 22;
+const LABEL_PX: u32 = 19;
+/// Pull dates closer than this on the axis are not all labelled (they would overlap).
+const MIN_TICK_GAP_PX: i32 = 74;
+
+/// The chart's colours: light for mail (it carries its own background), dark for pages that
+/// offer one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+struct Palette {
+    background: RGBColor,
+    ink: RGBColor,
+    grid: RGBColor,
+    output: RGBColor,
+    input: RGBColor,
+}
+
+const LIGHT: Palette = Palette {
+    background: WHITE,
+    ink: RGBColor(0x22, 0x22, 0x22),
+    grid: RGBColor(0xe4, 0xe4, 0xe4),
+    output: RGBColor(0x1f, 0x4e, 0x9c),
+    input: RGBColor(0xd9, 0x6c, 0x00),
+};
+
+const DARK: Palette = Palette {
+    background: RGBColor(0x1c, 0x1c, 0x1e),
+    ink: RGBColor(0xe8, 0xe8, 0xe8),
+    grid: RGBColor(0x3a, 0x3a, 0x3c),
+    output: RGBColor(0x7a, 0xb0, 0xff),
+    input: RGBColor(0xff, 0xa9, 0x4d),
+};
+
+impl Theme {
+    fn palette(self) -> &'static Palette {
+        match self {
+            Theme::Light => &LIGHT,
+            Theme::Dark => &DARK,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
@@ -134,8 +185,8 @@ fn layout(history: &[PriceHistory]) -> Option<Layout<'_>> {
     if drawable.is_empty() {
         return None;
     }
-    let cols = if drawable.len() == 1 { 1 } else { 2 };
-    let rows = drawable.len().div_ceil(cols);
+    let cols = 1;
+    let rows = drawable.len();
     Some(Layout {
         drawable,
         cols,
@@ -151,8 +202,16 @@ pub fn size(history: &[PriceHistory]) -> Option<(u32, u32)> {
     layout(history).map(|l| (l.width, l.height))
 }
 
-/// Draws the chart; `None` when there is nothing to draw.
+/// Draws the chart in the light theme (for mail); `None` when there is nothing to draw.
 pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, ChartError> {
+    price_history_png_themed(history, Theme::Light)
+}
+
+/// Draws the chart in `theme`; `None` when there is nothing to draw.
+pub fn price_history_png_themed(
+    history: &[PriceHistory],
+    theme: Theme,
+) -> Result<Option<Chart>, ChartError> {
     let Some(Layout {
         drawable,
         cols,
@@ -163,13 +222,16 @@ pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, Char
     else {
         return Ok(None);
     };
+    let pal = theme.palette();
     register_fonts()?;
     let mut buf = vec![0u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
+        root.fill(&pal.background).map_err(draw_err)?;
         let (header, body) = root.split_vertically(HEADER_HEIGHT);
-        let title = ("sans-serif", 15, FontStyle::Bold).into_font().color(&INK);
+        let title = ("sans-serif", TITLE_PX, FontStyle::Bold)
+            .into_font()
+            .color(&pal.ink);
         let (first, last) = drawable
             .iter()
             .flat_map(|h| [secs(&h.points[0]), secs(&h.points[h.points.len() - 1])])
@@ -178,16 +240,16 @@ pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, Char
             .draw_text(
                 &format!("Price per 1M tokens, {} to {}", day(first), day(last)),
                 &title,
-                (12, 10),
+                (12, 8),
             )
             .map_err(draw_err)?;
-        let legend = ("sans-serif", 13).into_font().color(&INK);
-        for (x, color, label) in [(400, OUTPUT, "output"), (500, INPUT, "input")] {
+        let legend = ("sans-serif", LABEL_PX).into_font().color(&pal.ink);
+        for (x, color, label) in [(12, pal.output, "output"), (130, pal.input, "input")] {
             header
-                .draw(&Rectangle::new([(x, 16), (x + 22, 19)], color.filled()))
+                .draw(&Rectangle::new([(x, 51), (x + 26, 55)], color.filled()))
                 .map_err(draw_err)?;
             header
-                .draw_text(label, &legend, (x + 28, 10))
+                .draw_text(label, &legend, (x + 32, 42))
                 .map_err(draw_err)?;
         }
         let panels = body.split_evenly((rows, cols));
@@ -201,40 +263,79 @@ pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, Char
                 .flatten()
                 .fold(0.0f64, f64::max);
             let ymax = if max > 0.0 { max * 1.2 } else { 1.0 };
-            let caption = ("sans-serif", 13, FontStyle::Bold).into_font().color(&INK);
+            let caption = ("sans-serif", CAPTION_PX, FontStyle::Bold)
+                .into_font()
+                .color(&pal.ink);
+            let pad = (x1 - x0) * 0.04;
             let mut chart = ChartBuilder::on(panel)
                 .caption(&h.name, caption)
-                .margin(8)
-                .x_label_area_size(18)
-                .y_label_area_size(48)
+                .margin(10)
+                .margin_right(24)
+                .x_label_area_size(30)
+                .y_label_area_size(72)
                 // A little room either side, so the end markers are not cut in half.
-                .build_cartesian_2d(x0 - (x1 - x0) * 0.03..x1 + (x1 - x0) * 0.03, 0.0..ymax)
+                .build_cartesian_2d(x0 - pad..x1 + pad, 0.0..ymax)
                 .map_err(draw_err)?;
-            let x_label = |v: &f64| day(*v);
             let y_label = |v: &f64| axis_money(*v, ymax);
+            let label_style = ("sans-serif", LABEL_PX).into_font().color(&pal.ink);
             chart
                 .configure_mesh()
                 .disable_x_mesh()
-                .light_line_style(WHITE)
-                .bold_line_style(GRID)
-                .axis_style(GRID)
-                .x_labels(3)
+                .light_line_style(pal.background)
+                .bold_line_style(pal.grid)
+                .axis_style(pal.grid)
+                // The date axis is labelled at the pulls below, not at even intervals.
+                .x_labels(0)
                 .y_labels(4)
-                .x_label_formatter(&x_label)
                 .y_label_formatter(&y_label)
-                .label_style(("sans-serif", 11).into_font().color(&INK))
+                .label_style(label_style.clone())
                 .draw()
                 .map_err(draw_err)?;
+            // Ticks at the pull dates, skipping any that would overlap the last one drawn
+            // (the last pull is always labelled).
+            let mut ticks: Vec<(f64, i32)> = h
+                .points
+                .iter()
+                .map(|p| (secs(p), chart.backend_coord(&(secs(p), 0.0)).0))
+                .collect();
+            ticks.dedup_by(|a, b| day(a.0) == day(b.0));
+            let mut shown: Vec<(f64, i32)> = Vec::new();
+            for (i, t) in ticks.iter().enumerate() {
+                let last = i + 1 == ticks.len();
+                if let Some(prev) = shown.last()
+                    && t.1 - prev.1 < MIN_TICK_GAP_PX
+                {
+                    if !last {
+                        continue;
+                    }
+                    shown.pop();
+                }
+                shown.push(*t);
+            }
+            let axis_y = chart.backend_coord(&(x0, 0.0)).1;
+            let centred = label_style.pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            ));
+            for (t, x) in &shown {
+                root.draw(&PathElement::new(
+                    vec![(*x, axis_y), (*x, axis_y + 5)],
+                    pal.grid.stroke_width(2),
+                ))
+                .map_err(draw_err)?;
+                root.draw_text(&day(*t), &centred, (*x, axis_y + 7))
+                    .map_err(draw_err)?;
+            }
             for (color, price) in [
                 (
-                    INPUT,
+                    pal.input,
                     (|p: &PricePoint| f(p.input_per_mtok)) as fn(&PricePoint) -> _,
                 ),
-                (OUTPUT, |p: &PricePoint| f(p.output_per_mtok)),
+                (pal.output, |p: &PricePoint| f(p.output_per_mtok)),
             ] {
                 for segment in steps(&h.points, price) {
                     chart
-                        .draw_series(LineSeries::new(segment, color.stroke_width(2)))
+                        .draw_series(LineSeries::new(segment, color.stroke_width(3)))
                         .map_err(draw_err)?;
                 }
                 chart
@@ -242,7 +343,7 @@ pub fn price_history_png(history: &[PriceHistory]) -> Result<Option<Chart>, Char
                         h.points
                             .iter()
                             .filter_map(|p| Some((secs(p), price(p)?)))
-                            .map(|xy| Circle::new(xy, 3, color.filled())),
+                            .map(|xy| Circle::new(xy, 5, color.filled())),
                     )
                     .map_err(draw_err)?;
             }
@@ -341,7 +442,7 @@ mod tests {
     }
 
     #[test]
-    fn the_chart_is_a_png_with_one_panel_row_per_two_models_and_both_price_lines() {
+    fn the_chart_is_a_png_with_one_panel_per_row_and_both_price_lines_in_either_theme() {
         let h = vec![
             history(
                 "Cut to free",
@@ -370,7 +471,8 @@ mod tests {
         let (info, pixels) = decode(&chart.png);
         assert_eq!(
             (info.width, info.height),
-            (WIDTH, HEADER_HEIGHT + 2 * PANEL_HEIGHT)
+            (WIDTH, HEADER_HEIGHT + 3 * PANEL_HEIGHT),
+            "three listings, three rows: a phone shows each at full width"
         );
         assert_eq!((chart.width, chart.height), (info.width, info.height));
         assert_eq!(
@@ -379,17 +481,33 @@ mod tests {
             "known without drawing"
         );
         assert!(
-            has_colour(&pixels, OUTPUT),
+            has_colour(&pixels, LIGHT.output),
             "the output price line is drawn"
         );
-        assert!(has_colour(&pixels, INPUT), "the input price line is drawn");
+        assert!(
+            has_colour(&pixels, LIGHT.input),
+            "the input price line is drawn"
+        );
+        assert!(!has_colour(&pixels, DARK.background));
+        let dark = price_history_png_themed(&h, Theme::Dark).unwrap().unwrap();
+        let (dinfo, dpixels) = decode(&dark.png);
+        assert_eq!((dinfo.width, dinfo.height), (info.width, info.height));
+        assert_eq!(
+            &dpixels[..3],
+            &[DARK.background.0, DARK.background.1, DARK.background.2]
+        );
+        assert!(has_colour(&dpixels, DARK.output) && has_colour(&dpixels, DARK.input));
+        assert!(
+            !has_colour(&dpixels, LIGHT.background),
+            "no white left in the dark chart"
+        );
         assert_eq!(chart.png[25], 3, "IHDR colour type 3: indexed");
         assert_eq!(
             info.color_type,
             png::ColorType::Rgb,
             "expanded from the palette"
         );
-        assert!(chart.png.len() < 30_000, "{} bytes", chart.png.len());
+        assert!(chart.png.len() < 45_000, "{} bytes", chart.png.len());
     }
 
     #[test]

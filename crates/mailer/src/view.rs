@@ -65,6 +65,8 @@ pub struct HistoryView {
 #[derive(Debug, Serialize)]
 pub struct ChartView {
     pub src: String,
+    /// The dark variant, where the page can offer one (the web archive; mail has none).
+    pub dark_src: Option<String>,
     pub alt: String,
     pub width: u32,
     pub height: u32,
@@ -223,13 +225,26 @@ impl CardView {
             .iter()
             .map(|(name, a, b, _)| (name.clone(), score(*a), score(*b), diff(*a, *b)))
             .collect();
-        // Single benchmarks both are scored on, widest gap first.
+        // Single benchmarks both are scored on, widest gap first, each gap relative to its
+        // benchmark's scale (as the verdict's widest gap is): 30 Arena points are not more
+        // than 13 LiveBench points. A benchmark that is a category of its own (IF) is shown
+        // once, as the category.
+        let relative = |a: f64, b: f64| (a - b).abs() / a.abs().max(b.abs()).max(1e-9);
         let mut shared: Vec<(&String, f64, f64)> =
             c.a.benchmarks
                 .iter()
                 .filter_map(|(k, a)| Some((k, *a, *c.b.benchmarks.get(k)?)))
+                .filter(|(_, a, b)| {
+                    !c.categories
+                        .iter()
+                        .any(|(_, ca, cb, _)| score(*ca) == score(*a) && score(*cb) == score(*b))
+                })
                 .collect();
-        shared.sort_by(|x, y| (y.1 - y.2).abs().total_cmp(&(x.1 - x.2).abs()));
+        shared.sort_by(|x, y| {
+            relative(y.1, y.2)
+                .total_cmp(&relative(x.1, x.2))
+                .then_with(|| x.0.cmp(y.0))
+        });
         rows.extend(
             shared
                 .into_iter()
@@ -601,6 +616,7 @@ impl BriefView {
     pub fn attach_chart(&mut self, src: String, (width, height): (u32, u32)) {
         self.chart = Some(ChartView {
             src,
+            dark_src: None,
             alt: self.chart_alt.clone(),
             // Shown at the card's content width: Outlook sizes images by these attributes.
             width: CHART_DISPLAY_WIDTH.min(width),
@@ -610,6 +626,13 @@ impl BriefView {
 }
 
 impl BriefView {
+    /// Offers `src` as the chart for readers in dark mode (after [`BriefView::attach_chart`]).
+    pub fn attach_dark_chart(&mut self, src: String) {
+        if let Some(c) = &mut self.chart {
+            c.dark_src = Some(src);
+        }
+    }
+
     /// The view for a self-contained HTML file (`brief --format html`, the demo): the chart,
     /// when there is one, inside the file as a `data:` URI.
     pub fn standalone(e: &Edition) -> Result<Self, crate::chart::ChartError> {

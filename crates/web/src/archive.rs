@@ -1,5 +1,6 @@
 //! The public archive: `/archive`, `/archive/{week}` (the web version of an edition, linked
-//! from each mail as "view in a browser") and its chart `/archive/{week}/price-history.png`,
+//! from each mail as "view in a browser") and its chart `/archive/{week}/price-history.png`
+//! (and `price-history-dark.png`, offered to readers in dark mode),
 //! `/feed.atom` and `/changes.json`.
 //!
 //! Nothing personal is ever rendered here: no address, no token, no unsubscribe link.
@@ -80,11 +81,13 @@ async fn frozen(state: &AppState, week: &str) -> Result<Edition, Response> {
 }
 
 /// Draws an edition's chart off the async workers (a few milliseconds of CPU).
-async fn draw(edition: Edition) -> Result<Option<Chart>, String> {
-    tokio::task::spawn_blocking(move || chart::price_history_png(&edition.price_history))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+async fn draw(edition: Edition, theme: chart::Theme) -> Result<Option<Chart>, String> {
+    tokio::task::spawn_blocking(move || {
+        chart::price_history_png_themed(&edition.price_history, theme)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())
 }
 
 pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<String>) -> Response {
@@ -96,6 +99,7 @@ pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<Stri
     // Linked, not drawn here: relative to /archive/{week}, so it works behind a path prefix too.
     if let Some(size) = chart::size(&edition.price_history) {
         view.attach_chart(format!("{week}/{}", chart::CHART_FILE), size);
+        view.attach_dark_chart(format!("{week}/{}", chart::CHART_DARK_FILE));
     }
     match state.renderer.html(&view) {
         Ok(html) => Html(html).into_response(),
@@ -104,12 +108,25 @@ pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<Stri
 }
 
 /// `GET /archive/{week}/price-history.png`: the edition's chart (frozen, so cacheable).
-pub(crate) async fn chart_png(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+pub(crate) async fn chart_png(state: State<AppState>, week: Path<String>) -> Response {
+    themed_chart(state, week, chart::Theme::Light).await
+}
+
+/// `GET /archive/{week}/price-history-dark.png`: the same chart for readers in dark mode.
+pub(crate) async fn chart_dark_png(state: State<AppState>, week: Path<String>) -> Response {
+    themed_chart(state, week, chart::Theme::Dark).await
+}
+
+async fn themed_chart(
+    State(state): State<AppState>,
+    Path(week): Path<String>,
+    theme: chart::Theme,
+) -> Response {
     let edition = match frozen(&state, &week).await {
         Ok(e) => e,
         Err(r) => return r,
     };
-    match draw(edition).await {
+    match draw(edition, theme).await {
         Ok(Some(c)) => (
             [
                 (header::CONTENT_TYPE, "image/png"),

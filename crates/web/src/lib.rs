@@ -140,6 +140,10 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         .route("/archive", get(archive::index))
         .route("/archive/{week}", get(archive::edition))
         .route("/archive/{week}/price-history.png", get(archive::chart_png))
+        .route(
+            "/archive/{week}/price-history-dark.png",
+            get(archive::chart_dark_png),
+        )
         .route("/feed.atom", get(archive::feed))
         .route("/changes.json", get(archive::changes))
         .fallback(layers::not_found)
