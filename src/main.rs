@@ -340,11 +340,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             outbox,
             format,
         } => {
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let _lock = lock::exclusive(&loaded.config.database.path, "send")?;
             let transport = match outbox {
                 Some(dir) => modelbrief_mailer::transport::Transport::Outbox(dir),
@@ -378,11 +376,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Compare { a, b, format } => {
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let card = compare::run(&store, &loaded, &a, &b).await?;
             store.close().await;
             match format {
@@ -397,11 +393,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Models { command } => {
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let out = match command {
                 ModelsCommand::Show { model, format } => {
                     let shown = models::show(&store, &loaded, &model).await;
@@ -453,11 +447,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Status { format } => {
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let report = status::report(&store, &loaded, clock).await?;
             store.close().await;
             match format {
@@ -475,11 +467,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Subscribers { command } => {
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let out = match command {
                 SubscribersCommand::Add { email, confirmed } => {
                     subscribers::add(&store, &loaded, clock, &email, confirmed).await
@@ -502,11 +492,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Brief { week, format, out } => {
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let started = std::time::Instant::now();
             let (label, window) = brief::window(week, clock.anchor(), &loaded);
             let edition = brief::compute(&store, &loaded, &label, window).await?;
@@ -572,11 +560,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 out
             };
-            let store = modelbrief_store::Store::open(&loaded.config.database.path)
-                .await
-                .with_context(|| {
-                    format!("opening the database named in {}", cli.config.display())
-                })?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
             let fetcher = modelbrief_ingester::Fetcher::new(loaded.config.fetch.clone())?;
             let job = ingest::Ingest {
                 store: &store,

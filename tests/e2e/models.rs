@@ -106,3 +106,68 @@ fn models_unlinked_lists_the_keys_only_one_source_knows_with_candidates_elsewher
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("no source named \"nope\""));
 }
+
+/// An alias added to a running install re-keys the rows already stored, so the week of the edit
+/// reads as if the alias had always been there: the old key is not "removed", the new one not
+/// "new".
+#[tokio::test]
+async fn an_alias_added_later_re_keys_the_stored_rows_and_the_brief_calls_nothing_removed_or_new() {
+    use crate::brief::{serve_2026, sources_2026};
+    let server = crate::common::FixtureServer::start().await;
+    let app = crate::common::App::new(&sources_2026(&server));
+    for date in ["2026-06-22", "2026-06-29"] {
+        serve_2026(&server, date);
+        app.ingest(&format!("{date}T20:00:00Z")).await;
+    }
+    std::fs::write(
+        app.dir.path().join("aliases.toml"),
+        "[aliases]\n\"elephant-alpha\" = \"elephant:alpha\"\n",
+    )
+    .unwrap();
+    app.append_config("\n[identity]\naliases = \"aliases.toml\"\n");
+    serve_2026(&server, "2026-07-06");
+    app.ingest("2026-07-06T20:00:00Z").await;
+
+    let e = crate::brief::brief_json(&app, &["--week", "2026-W28"]).await;
+    let keys = |section: &str| -> Vec<String> {
+        e[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["model"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        !keys("removed_models")
+            .iter()
+            .any(|k| k.starts_with("elephant")),
+        "{}",
+        e["removed_models"]
+    );
+    assert!(
+        !keys("new_models").iter().any(|k| k.starts_with("elephant")),
+        "{}",
+        e["new_models"]
+    );
+
+    let out = app
+        .run(
+            "2026-07-07T09:00:00Z",
+            &["models", "show", "elephant-alpha", "--format", "json"],
+        )
+        .await;
+    let s = json(&out);
+    assert_eq!(s["key"], "elephant");
+    assert_eq!(s["rows"][0]["source_model"], "elephant-alpha");
+    assert_eq!(s["rows"][0]["variant"], "alpha");
+    assert_eq!(s["alias_entries"][0]["target"], "elephant:alpha");
+    assert!(
+        s["spellings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|sp| sp["variant"] == "alpha"),
+        "{}",
+        s["spellings"]
+    );
+}

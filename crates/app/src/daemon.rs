@@ -205,7 +205,7 @@ fn take_lock(loaded: &Loaded) -> anyhow::Result<crate::lock::Held> {
 /// `modelbrief tick`: do what is due now, then exit.
 pub async fn tick(loaded: &Loaded, clock: Clock) -> anyhow::Result<Pass> {
     let _lock = take_lock(loaded)?;
-    let store = Store::open(&loaded.config.database.path)
+    let store = crate::ingest::open_store(loaded)
         .await
         .context("opening the database")?;
     let schedules = Schedules::new(loaded);
@@ -224,7 +224,7 @@ pub async fn tick(loaded: &Loaded, clock: Clock) -> anyhow::Result<Pass> {
 /// `modelbrief daemon`: the scheduler and the HTTP server until SIGTERM/SIGINT.
 pub async fn daemon(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
     let _lock = take_lock(loaded)?;
-    let store = Store::open(&loaded.config.database.path)
+    let store = crate::ingest::open_store(loaded)
         .await
         .context("opening the database")?;
     let schedules = Schedules::new(loaded);

@@ -549,22 +549,45 @@ fn apply_aliases(obs: &mut [Observation], aliases: &BTreeMap<String, String>) {
         return;
     }
     for o in obs {
-        let hit = aliases
-            .get(&o.source_model.to_lowercase())
-            .or_else(|| aliases.get(&o.name.to_lowercase()))
-            .or_else(|| aliases.get(o.model.key.as_str()));
-        if let Some(target) = hit {
-            let (key, variant) = target
-                .split_once(':')
-                .map_or((target.as_str(), None), |(k, v)| (k, Some(v)));
-            if let Some(key) = ModelKey::normalise(key) {
-                o.model = ModelId {
-                    key,
-                    variant: variant.map(str::to_owned).or(o.model.variant.take()),
-                };
-            }
+        if let Some(id) = aliased(o, aliases) {
+            o.model = id;
         }
     }
+}
+
+/// The id the alias file gives a row, if any entry matches it.
+pub fn aliased(o: &Observation, aliases: &BTreeMap<String, String>) -> Option<ModelId> {
+    let target = aliases
+        .get(&o.source_model.to_lowercase())
+        .or_else(|| aliases.get(&o.name.to_lowercase()))
+        .or_else(|| aliases.get(o.model.key.as_str()))?;
+    let (key, variant) = target
+        .split_once(':')
+        .map_or((target.as_str(), None), |(k, v)| (k, Some(v)));
+    Some(ModelId {
+        key: ModelKey::normalise(key)?,
+        variant: variant.map(str::to_owned).or(o.model.variant.clone()),
+    })
+}
+
+/// Opens the configured database with every stored row keyed by today's identity rules and
+/// alias file (re-keyed once after either changes).
+pub async fn open_store(loaded: &Loaded) -> Result<Store, modelbrief_store::StoreError> {
+    let store = Store::open(&loaded.config.database.path).await?;
+    let tag = {
+        let mut h = Sha256::new();
+        for (from, to) in &loaded.aliases {
+            h.update(from.as_bytes());
+            h.update([0x1f]);
+            h.update(to.as_bytes());
+            h.update([0x1e]);
+        }
+        hex::encode(h.finalize())
+    };
+    store
+        .apply_aliases(&tag, |o| aliased(o, &loaded.aliases))
+        .await?;
+    Ok(store)
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ pub async fn web(
 }
 
 pub async fn run(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
-    let store = Store::open(&loaded.config.database.path)
+    let store = crate::ingest::open_store(loaded)
         .await
         .context("opening the database")?;
     let state = state(store.clone(), loaded, clock)?;

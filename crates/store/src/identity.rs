@@ -161,6 +161,105 @@ pub(crate) async fn refresh(pool: &SqlitePool) -> Result<(), StoreError> {
     Ok(())
 }
 
+impl crate::Store {
+    /// Re-keys stored rows by the operator's alias file, once per version of it (`tag`, e.g. a
+    /// hash of its entries): `alias` gives the id a row should have, or `None` to keep it.
+    /// Without this, adding an alias would link only rows ingested afterwards, and the first
+    /// brief after the edit would call the old key removed. Returns the rows re-keyed.
+    pub async fn apply_aliases(
+        &self,
+        tag: &str,
+        alias: impl Fn(&Observation) -> Option<ModelId>,
+    ) -> Result<usize, StoreError> {
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'identity_aliases'")
+                .fetch_optional(&self.pool)
+                .await
+                .what("read the alias file version")?;
+        if current.as_deref() == Some(tag) {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await.what("begin alias re-keying")?;
+        let rows = sqlx::query("SELECT id, data FROM observations")
+            .fetch_all(&mut *tx)
+            .await
+            .what("read stored rows")?;
+        let mut changed = 0usize;
+        for r in &rows {
+            let id: i64 = r.get(0);
+            let mut o: Observation = serde_json::from_str(r.get::<&str, _>(1))
+                .map_err(|source| StoreError::Corrupt { id, source })?;
+            let Some(new) = alias(&o).filter(|n| *n != o.model) else {
+                continue;
+            };
+            let old_key = o.model.key.to_string();
+            o.model = new;
+            sqlx::query(
+                "UPDATE observations SET model_key = ?1, variant = ?2, data = ?3 WHERE id = ?4",
+            )
+            .bind(o.model.key.as_str())
+            .bind(o.model.variant.as_deref())
+            .bind(serde_json::to_string(&o).expect("observations always serialise"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .what("re-key an observation by alias")?;
+            sqlx::query("UPDATE OR IGNORE observations SET hash = ?1 WHERE id = ?2")
+                .bind(o.content_hash())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .what("re-hash an observation")?;
+            // The alias's key has been known since the old key was first seen.
+            sqlx::query(
+                "INSERT INTO models (key, name, provider, first_seen)
+                 SELECT ?1, name, provider, first_seen FROM models WHERE key = ?2
+                 ON CONFLICT (key) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)",
+            )
+            .bind(o.model.key.as_str())
+            .bind(&old_key)
+            .execute(&mut *tx)
+            .await
+            .what("merge an aliased model")?;
+            sqlx::query(
+                "UPDATE model_aliases SET model_key = ?1, variant = ?2 WHERE source_model = ?3",
+            )
+            .bind(o.model.key.as_str())
+            .bind(o.model.variant.as_deref())
+            .bind(&o.source_model)
+            .execute(&mut *tx)
+            .await
+            .what("re-key an aliased spelling")?;
+            // The old key is gone once no stored row has it.
+            sqlx::query(
+                "DELETE FROM models WHERE key = ?1
+                 AND NOT EXISTS (SELECT 1 FROM observations WHERE model_key = ?1)",
+            )
+            .bind(&old_key)
+            .execute(&mut *tx)
+            .await
+            .what("drop an aliased model")?;
+            changed += 1;
+        }
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('identity_aliases', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(tag)
+        .execute(&mut *tx)
+        .await
+        .what("record the alias file version")?;
+        tx.commit().await.what("commit alias re-keying")?;
+        if changed > 0 {
+            tracing::info!(
+                rows = changed,
+                "stored model keys re-keyed by the alias file"
+            );
+        }
+        Ok(changed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{NewPull, PullResult, Store};
