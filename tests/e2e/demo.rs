@@ -22,12 +22,17 @@ fn the_demo_replays_the_bundled_weeks_into_a_brief_and_an_outbox_of_valid_mail()
     // The summary names changes the bundled weeks really contain.
     assert!(
         stdout.contains(
-            "4 new models, 0 ranking shifts, 9 price changes, 1 now generally available, 3 removals"
+            "4 new models, 0 ranking shifts, 9 price changes, 1 now generally available, 2 removals"
         ),
         "{stdout}"
     );
     assert!(stdout.contains("new: Claude Sonnet 5 (claude-sonnet-5)"));
-    assert!(stdout.contains("removed: Claude Opus 4.6 (Fast) from openrouter"));
+    // Claude Opus 4.6's fast route went while the model stays listed: not a removal.
+    assert!(
+        stdout.contains("removed: INTELLECT-3 from openrouter"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("removed: Claude Opus 4.6"), "{stdout}");
     assert!(stdout.contains("~anthropic/claude-sonnet-latest now costs $2/$10"));
     assert!(
         stdout.contains("compare claude-sonnet-5 claude-opus-4-8"),

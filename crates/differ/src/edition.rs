@@ -192,6 +192,10 @@ pub struct RemovedModel {
     pub last_seen: Timestamp,
     /// The pull that confirmed the removal (the Nth healthy pull without it).
     pub confirmed_at: Timestamp,
+    /// Other sources that still list the model: then only `source` dropped it (the brief says
+    /// "no longer lists … still listed by …"), the model itself is not gone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub still_listed_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -364,8 +368,16 @@ impl Edition {
         if ga > 0 {
             parts.push(format!("{ga} now generally available"));
         }
-        if !self.removed_models.is_empty() {
-            parts.push(n(self.removed_models.len(), "removal", "removals"));
+        // A model one source dropped while another still lists it is not "removed".
+        let (gone, dropped): (Vec<&RemovedModel>, Vec<&RemovedModel>) = self
+            .removed_models
+            .iter()
+            .partition(|r| r.still_listed_by.is_empty());
+        if !gone.is_empty() {
+            parts.push(n(gone.len(), "removal", "removals"));
+        }
+        if !dropped.is_empty() {
+            parts.push(n(dropped.len(), "listing dropped", "listings dropped"));
         }
         if !self.context_changes.is_empty() {
             parts.push(n(

@@ -308,6 +308,13 @@ pub(crate) fn removed_models(
 ) -> Vec<RemovedModel> {
     let mut out = Vec::new();
     let n = settings.removal_confirmations.max(1);
+    // Which sources list each key now (any variant, any route).
+    let mut listed_by: BTreeMap<&modelbrief_domain::ModelKey, BTreeSet<&str>> = BTreeMap::new();
+    for s in sources {
+        for o in s.current.iter().flat_map(|c| c.observations.iter()) {
+            listed_by.entry(&o.model.key).or_default().insert(&s.name);
+        }
+    }
     for s in sources {
         let current: BTreeSet<ModelId> = s
             .current
@@ -361,9 +368,10 @@ pub(crate) fn removed_models(
             previous = Some((snap, p.at));
             for (id, (last_seen, count)) in absent.iter_mut() {
                 *count += 1;
-                // A model is not removed while another listing of it is left in the source
-                // (its `:free` route, another effort): only that variant's listing can be.
-                let still_listed = id.variant.is_none() && current_keys.contains(&id.key);
+                // Nothing is removed while another listing of the model is left in the
+                // source: a `:free` route, an effort level or a dated snapshot that goes while
+                // the model stays is not news of its own.
+                let still_listed = current_keys.contains(&id.key);
                 if *count == n && window.contains(p.at) && !current.contains(*id) && !still_listed {
                     out.push(RemovedModel {
                         model: id.to_string(),
@@ -371,6 +379,13 @@ pub(crate) fn removed_models(
                         source: s.name.clone(),
                         last_seen: *last_seen,
                         confirmed_at: p.at,
+                        still_listed_by: listed_by
+                            .get(&id.key)
+                            .into_iter()
+                            .flatten()
+                            .filter(|o| **o != s.name)
+                            .map(|o| (*o).to_owned())
+                            .collect(),
                     });
                 }
             }

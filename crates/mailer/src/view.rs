@@ -488,12 +488,22 @@ impl BriefView {
             .map(|r| RemovedView {
                 name: r.name.clone(),
                 model: r.model.clone(),
-                cited: format!(
-                    "last listed by {} on {}; confirmed gone {}",
-                    r.source,
-                    date(r.last_seen),
-                    date(r.confirmed_at)
-                ),
+                cited: if r.still_listed_by.is_empty() {
+                    format!(
+                        "last listed by {} on {}; confirmed gone {}",
+                        r.source,
+                        date(r.last_seen),
+                        date(r.confirmed_at)
+                    )
+                } else {
+                    format!(
+                        "{} no longer lists it (last on {}, confirmed gone {}); still listed by {}",
+                        r.source,
+                        date(r.last_seen),
+                        date(r.confirmed_at),
+                        r.still_listed_by.join(", ")
+                    )
+                },
             })
             .collect();
         let speed_changes = e
