@@ -27,6 +27,10 @@ pub struct Edition {
     pub speed_changes: Vec<SpeedChange>,
     pub notices: Vec<Notice>,
     pub sources: Vec<SourceHealth>,
+    /// The sources whose week could be compared: a snapshot at the window start and a healthy
+    /// pull inside it. Empty: nothing this edition says "no change" about was observed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compared: Vec<String>,
     /// The price history of the models whose price moved most (the brief's chart), biggest
     /// move first. Filled by the brief job from stored pulls; empty in editions frozen before
     /// it existed.
@@ -291,6 +295,8 @@ pub enum NoticeKind {
     ReleaseChanged,
     BenchmarkAdded,
     BenchmarkRemoved,
+    /// A catalogue started listing a provider it never listed (a backfill, not releases).
+    ProviderAdded,
 }
 
 impl NoticeKind {
@@ -306,6 +312,7 @@ impl NoticeKind {
             NoticeKind::ReleaseChanged => "release_changed",
             NoticeKind::BenchmarkAdded => "benchmark_added",
             NoticeKind::BenchmarkRemoved => "benchmark_removed",
+            NoticeKind::ProviderAdded => "provider_added",
         }
     }
 }
@@ -446,7 +453,8 @@ pub(crate) fn health(
                 name: s.name.clone(),
                 status,
                 last_success,
-                last_pull: last.map(|p| p.at),
+                // No pull inside the window: the last one known is the last success.
+                last_pull: last.map(|p| p.at).or(last_success),
                 error: last.filter(|p| !p.healthy).and_then(|p| p.error.clone()),
                 unchanged_since,
                 data_date: s

@@ -280,7 +280,15 @@ pub fn compute(
         (a.kind.as_str(), &a.source, &a.text).cmp(&(b.kind.as_str(), &b.source, &b.text))
     });
     notices.dedup();
+    let compared = sources
+        .iter()
+        .filter(|s| {
+            s.baseline.is_some() && s.history.iter().any(|p| p.healthy && window.contains(p.at))
+        })
+        .map(|s| s.name.clone())
+        .collect();
     Edition {
+        compared,
         edition: label.to_owned(),
         window: WindowJson {
             from: window.from,

@@ -59,7 +59,10 @@ pub(crate) fn new_models(
         for o in cur.observations.iter().filter(|o| !o.is_alias) {
             if !known.contains(&o.model.key) {
                 candidates.entry(&o.model.key).or_default().push((s, o));
-            } else if !known_released.contains(&o.model.key) && !preview(o) && s.kind.is_catalogue()
+            } else if !known_released.contains(&o.model.key)
+                && !preview(o)
+                && s.kind.is_catalogue()
+                && sold_by_maker(s.kind, o)
             {
                 ga.insert(&o.model.key);
                 candidates.entry(&o.model.key).or_default().push((s, o));
@@ -76,7 +79,64 @@ pub(crate) fn new_models(
     let mut out = Vec::new();
     let mut returned = Vec::new();
     let mut held: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    // A catalogue that starts listing a provider it never listed brings that provider's whole
+    // range at once (LiteLLM adding Moonshot's ten keys on one day, old and new): that is the
+    // catalogue growing, not a release. Where two or more candidates come only from such a
+    // provider (and none is named as released in the last two months), they are one notice.
+    let routes_before: BTreeSet<(&str, &str)> = with_baseline
+        .iter()
+        .flat_map(|s| {
+            s.baseline
+                .as_ref()
+                .unwrap()
+                .observations
+                .iter()
+                .filter_map(|o| Some((s.name.as_str(), o.route.as_deref()?)))
+        })
+        .collect();
+    let onboarding = |rows: &[(&SourceInput, &Observation)]| -> Option<(String, String)> {
+        let (s, o) = rows.first()?;
+        let route = o.route.as_deref()?;
+        let all_new_route = rows.iter().all(|(s2, o2)| {
+            s2.kind.is_catalogue()
+                && s2.name == s.name
+                && o2.route.as_deref() == Some(route)
+                && !routes_before.contains(&(s.name.as_str(), route))
+        });
+        (all_new_route && s.baseline.is_some()).then(|| (s.name.clone(), route.to_owned()))
+    };
+    let mut onboarded: BTreeMap<(String, String), Vec<&ModelKey>> = BTreeMap::new();
+    for (key, rows) in &candidates {
+        let dated_recent = rows
+            .iter()
+            .any(|(_, o)| release_date(&o.source_model).is_some_and(|d| recent(d, window)));
+        if !dated_recent
+            && !ga.contains(key)
+            && rows_of(sources, key).len() == rows.len()
+            && let Some(at) = onboarding(rows)
+        {
+            onboarded.entry(at).or_default().push(key);
+        }
+    }
+    onboarded.retain(|_, keys| keys.len() >= 2);
+    let catalogued: BTreeSet<&ModelKey> = onboarded.values().flatten().copied().collect();
+    for ((source, route), keys) in &onboarded {
+        notices.push(crate::Notice {
+            from: None,
+            to: None,
+            kind: crate::NoticeKind::ProviderAdded,
+            source: Some(source.clone()),
+            text: format!(
+                "{source} now lists {route}, a provider it did not list before: {} models at once ({}); a catalogue adding a provider's range is not a release, so they are not reported as new",
+                keys.len(),
+                keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
     for (key, rows) in candidates {
+        if catalogued.contains(key) {
+            continue;
+        }
         // A wholesale change of a source's rows cannot tell returning models from new ones,
         // except where the name itself says: a release date in the two months before the week
         // ends (`Qwen3-235B-A22B-Instruct-2507` in 2025-07) is a new model.
@@ -299,6 +359,17 @@ fn release_date(source_model: &str) -> Option<chrono::NaiveDate> {
 fn recent(date: chrono::NaiveDate, window: Window) -> bool {
     let end = window.to.datetime().date_naive();
     date <= end && end - date <= chrono::Duration::days(62)
+}
+
+/// Whether a catalogue row is the maker's own listing (or OpenRouter's, which names the maker):
+/// only such a row is evidence that a preview became generally available — a reseller's
+/// `kimi-k2-instruct` next to Moonshot's own `kimi-k2-0711-preview` is not.
+fn sold_by_maker(kind: SourceKind, o: &Observation) -> bool {
+    match kind {
+        SourceKind::Openrouter => true,
+        SourceKind::Litellm => o.provider.is_some(),
+        _ => o.route.is_none(),
+    }
 }
 
 pub(crate) fn removed_models(

@@ -101,9 +101,17 @@ impl SourceKind {
     }
 
     /// How long content may stay byte-for-byte the same before the source counts as stale
-    /// (frozen upstream): price catalogues change weekly, leaderboards monthly.
+    /// (frozen upstream): price catalogues change weekly, arena ratings within two weeks, other
+    /// leaderboards monthly.
     pub fn default_max_unchanged(self) -> std::time::Duration {
-        let days = if self.is_catalogue() { 10 } else { 45 };
+        // Arena ratings and Artificial Analysis's indices move every few days (the recorded
+        // LMArena files changed every 1–9 days); LiveBench, Aider and Epoch publish releases
+        // weeks apart.
+        let days = match self {
+            _ if self.is_catalogue() => 10,
+            SourceKind::Lmarena | SourceKind::ArenaDataset | SourceKind::ArtificialAnalysis => 14,
+            _ => 45,
+        };
         std::time::Duration::from_secs(days * 24 * 3600)
     }
 }

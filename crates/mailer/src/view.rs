@@ -19,7 +19,8 @@ pub struct BriefView {
     pub headline: String,
     pub window_from: String,
     pub window_to: String,
-    pub quiet: bool,
+    /// What an edition without changes says about its week (empty when it has changes).
+    pub quiet: String,
     pub new_models: Vec<NewModelView>,
     pub new_models_more: usize,
     /// New models only resellers list so far, by key, in one line.
@@ -589,7 +590,7 @@ impl BriefView {
             headline: e.headline(),
             window_from: date(e.window.from),
             window_to: date(e.window.to),
-            quiet: e.has_no_changes(),
+            quiet: quiet_line(e),
             new_models,
             new_models_more: notable.len().saturating_sub(MAX_ROWS),
             reseller_only: e
@@ -651,6 +652,27 @@ impl BriefView {
             view.attach_chart(png_data_uri(&chart.png), (chart.width, chart.height));
         }
         Ok(view)
+    }
+}
+
+/// An edition without changes says why: nothing changed in a week that was compared, this
+/// week's pulls are the first (nothing to compare yet), or nothing was pulled at all.
+fn quiet_line(e: &Edition) -> String {
+    if !e.has_no_changes() {
+        return String::new();
+    }
+    let fresh = e
+        .sources
+        .iter()
+        .any(|s| s.last_success.is_some_and(|t| t > e.window.from));
+    if !e.compared.is_empty() {
+        "A quiet week: no source reported a change that passed our checks.".into()
+    } else if fresh {
+        "The first pulls on record: this week's data is what the next brief compares against."
+            .into()
+    } else {
+        "No fresh data: no source was pulled successfully this week, so this brief cannot say what changed."
+            .into()
     }
 }
 

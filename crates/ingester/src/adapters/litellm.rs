@@ -5,7 +5,7 @@
 //! as ignored. Prices are floats in USD per token.
 
 use super::{ParseError, json_error, per_token_f64, text};
-use modelbrief_domain::{ModelId, Observation, ParsedPull, Provider, RowError};
+use modelbrief_domain::{ModelId, ModelKey, Observation, ParsedPull, Provider, RowError};
 use serde::Deserialize;
 
 const TEXT_MODES: &[&str] = &["chat", "responses", "completion"];
@@ -109,7 +109,12 @@ fn observation(key: &str, row: Row) -> Result<Observation, String> {
     // `…-latest` names move from model to model: an alias, not a model.
     obs.is_alias = super::is_latest_alias(key);
     let route = row.litellm_provider.unwrap_or_default();
-    if FIRST_PARTY.contains(&route.as_str()) {
+    // A maker selling under its own name is first party too, listed or not above:
+    // `morph/morph-v3-large`, `v0/v0-1.5-md` (the route is the model's family).
+    let own_family = !route.is_empty()
+        && ModelKey::normalise(&route)
+            .is_some_and(|r| obs.model.key.as_str().starts_with(&format!("{r}-")));
+    if FIRST_PARTY.contains(&route.as_str()) || own_family {
         obs.provider = Provider::normalise(&route);
     }
     obs.route = (!route.is_empty()).then_some(route);

@@ -224,7 +224,13 @@ pub(crate) fn per_token_f64(v: f64) -> Result<modelbrief_domain::PricePerMTok, S
 /// `…-latest`, `kimi-latest-8k`, `chatgpt-4o-latest`: names that move from model to model.
 pub(crate) fn is_latest_alias(id: &str) -> bool {
     let last = id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase();
-    last.split(['-', '_', '.', ':']).any(|t| t == "latest")
+    last.split(['-', '_', '.', ':']).any(|t| t == "latest") || is_router(&last)
+}
+
+/// A routing endpoint (`openrouter/auto`, `openrouter/switchpoint/router`) sends each request
+/// to some model it picks: like a `-latest` alias, it is not a model.
+fn is_router(last: &str) -> bool {
+    matches!(last.split(':').next(), Some("auto" | "router"))
 }
 
 #[cfg(test)]
