@@ -63,6 +63,13 @@ fn models_show_lists_every_row_spelling_and_variant_behind_a_model_named_any_way
     );
     assert!(text.contains("$5 in / $30 out, context 1.05M"), "{text}");
 
+    // A name without its family's prefix, when only one model ends with it.
+    let opus = json(&models(
+        dir.path(),
+        &["show", "Opus 4.8", "--format", "json"],
+    ));
+    assert_eq!(opus["key"], "claude-opus-4-8");
+
     let unknown = models(dir.path(), &["show", "gpt-5.55-ultra"]);
     assert_eq!(unknown.status.code(), Some(2));
     let err = String::from_utf8_lossy(&unknown.stderr);

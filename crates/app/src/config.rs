@@ -434,8 +434,9 @@ pub struct CategoryConfig {
     pub weight: f64,
     #[serde(default = "one_usize")]
     pub min_benchmarks: usize,
-    /// Benchmark name → weight within the category.
-    pub benchmarks: BTreeMap<String, f64>,
+    /// Benchmark name → weight within the category, in the order written (the first listed
+    /// benchmark's scale wins a tie between scales).
+    pub benchmarks: indexmap::IndexMap<String, f64>,
 }
 
 fn one() -> f64 {
@@ -471,12 +472,12 @@ impl Default for BriefConfig {
                     "Agentic",
                     0.22,
                     1,
-                    &["aa_agentic_index", "livebench:Agentic Coding"],
+                    &["livebench:Agentic Coding", "aa_agentic_index"],
                 ),
                 cat(
                     "Coding",
                     0.20,
-                    2,
+                    1,
                     &["livebench:Coding", "aider_polyglot", "aa_coding_index"],
                 ),
                 cat(

@@ -30,6 +30,16 @@ pub async fn resolve(store: &Store, input: &str) -> anyhow::Result<ModelKey> {
         return ModelKey::normalise(key)
             .ok_or_else(|| anyhow::anyhow!("stored key {key:?} is invalid"));
     }
+    // A name without its family's prefix ("Opus 4.8" for `claude-opus-4-8`), when exactly one
+    // key ends with it.
+    if let Some(norm) = ModelId::from_source_id(input) {
+        let suffix = format!("-{}", norm.key);
+        let ends: Vec<&&str> = keys.iter().filter(|k| k.ends_with(&suffix)).collect();
+        if let [only] = ends.as_slice() {
+            return ModelKey::normalise(only)
+                .ok_or_else(|| anyhow::anyhow!("stored key {only:?} is invalid"));
+        }
+    }
     let mut close: Vec<(f64, &str)> = spellings
         .iter()
         .map(|(s, k)| {

@@ -23,22 +23,47 @@ pub struct CategoryDef {
     pub parts: Vec<CategoryPart>,
 }
 
-/// Best score per (model key, benchmark) over the given observations.
+/// Scores per (model key, benchmark) over the given observations, each scale's from one
+/// variant of the model: the variant with the best mean on that scale (LiveBench's xhigh row
+/// for all of a model's LiveBench benchmarks, never Data Analysis from `high` and Language
+/// from `xhigh`). A category then averages what one configuration of the model scored.
 pub(crate) fn best_scores<'a>(
     obs: impl Iterator<Item = &'a Observation>,
 ) -> BTreeMap<String, BTreeMap<String, f64>> {
-    let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    // key → scale → variant → benchmark → best value.
+    type Variants = BTreeMap<Option<String>, BTreeMap<String, f64>>;
+    let mut by: BTreeMap<String, BTreeMap<String, Variants>> = BTreeMap::new();
     for o in obs.filter(|o| !o.is_alias && !o.model.is_pricing_variant()) {
         for s in &o.scores {
-            let e = out
+            let e = by
                 .entry(o.model.key.to_string())
+                .or_default()
+                .entry(scale_of(&s.benchmark).to_owned())
+                .or_default()
+                .entry(o.model.variant.clone())
                 .or_default()
                 .entry(s.benchmark.clone())
                 .or_insert(f64::MIN);
             *e = e.max(s.value);
         }
     }
-    out
+    by.into_iter()
+        .map(|(key, scales)| {
+            let mut out = BTreeMap::new();
+            for variants in scales.into_values() {
+                let mean = |b: &BTreeMap<String, f64>| b.values().sum::<f64>() / b.len() as f64;
+                // Most benchmarks first, then the best mean; a tie: the first variant in order.
+                if let Some(best) = variants
+                    .into_values()
+                    .rev()
+                    .max_by(|a, b| a.len().cmp(&b.len()).then(mean(a).total_cmp(&mean(b))))
+                {
+                    out.extend(best);
+                }
+            }
+            (key, out)
+        })
+        .collect()
 }
 
 /// A benchmark present for a model: (name, value, weight in its category).
@@ -109,17 +134,40 @@ pub(crate) fn category_scores(
                 );
             }
         }
-        if !defs.is_empty() && cats.len() >= overall_min.max(1) {
+        // The overall score, like a category, stays on one scale: the categories of the scale
+        // most of them are on (a tie: the scale of the first category defined).
+        let scale_of_cat =
+            |c: &CategoryScore| scale_of(c.basis.split('+').next().unwrap_or_default()).to_owned();
+        let mut by_scale: Vec<(String, usize)> = Vec::new();
+        for d in defs {
+            if let Some(c) = cats.get(&d.name) {
+                let sc = scale_of_cat(c);
+                match by_scale.iter_mut().find(|(s, _)| *s == sc) {
+                    Some((_, n)) => *n += 1,
+                    None => by_scale.push((sc, 1)),
+                }
+            }
+        }
+        let overall_scale = by_scale
+            .into_iter()
+            .rev()
+            .max_by_key(|(_, n)| *n)
+            .map(|(s, _)| s);
+        let on_scale: BTreeMap<&String, &CategoryScore> = cats
+            .iter()
+            .filter(|(_, c)| Some(scale_of_cat(c)) == overall_scale)
+            .collect();
+        if !defs.is_empty() && on_scale.len() >= overall_min.max(1) {
             let weights: BTreeMap<&str, f64> =
                 defs.iter().map(|d| (d.name.as_str(), d.weight)).collect();
-            let w: f64 = cats.keys().map(|k| weights[k.as_str()]).sum();
+            let w: f64 = on_scale.keys().map(|k| weights[k.as_str()]).sum();
             if w > 0.0 {
-                let v = cats
+                let v = on_scale
                     .iter()
                     .map(|(k, c)| c.value * weights[k.as_str()])
                     .sum::<f64>()
                     / w;
-                let basis = cats
+                let basis = on_scale
                     .iter()
                     .map(|(k, c)| format!("{k}={}", c.basis))
                     .collect::<Vec<_>>()
@@ -299,6 +347,71 @@ mod tests {
         );
         assert_eq!(scale_of("lmarena_text"), "lmarena");
         assert_eq!(scale_of("livebench:IF"), "livebench");
+    }
+
+    #[test]
+    fn a_models_scores_on_one_scale_come_from_one_variant_and_overall_stays_on_one_scale() {
+        use modelbrief_domain::{ModelId, Score};
+        let row = |id: &str, scores: &[(&str, f64)]| {
+            let mut o = Observation::new(id, ModelId::from_source_id(id).unwrap(), id);
+            o.scores = scores
+                .iter()
+                .map(|(b, v)| Score {
+                    benchmark: (*b).into(),
+                    category: None,
+                    value: *v,
+                    ci_low: None,
+                    ci_high: None,
+                })
+                .collect();
+            o
+        };
+        // LiveBench's Claude Fable 5 rows (2026-06-15): Data Analysis is best at high, Language
+        // at xhigh; xhigh has the better mean, so both come from xhigh.
+        let obs = [
+            row(
+                "claude-fable-5-high-effort",
+                &[
+                    ("livebench:Data Analysis", 80.239),
+                    ("livebench:Language", 86.3),
+                ],
+            ),
+            row(
+                "claude-fable-5-xhigh-effort",
+                &[
+                    ("livebench:Data Analysis", 80.0),
+                    ("livebench:Language", 88.473),
+                ],
+            ),
+            row(
+                "anthropic/claude-fable-5",
+                &[("aa_intelligence_index", 64.9)],
+            ),
+        ];
+        let scores = best_scores(obs.iter());
+        let fable = &scores["claude-fable-5"];
+        assert_eq!(fable["livebench:Data Analysis"], 80.0);
+        assert_eq!(fable["livebench:Language"], 88.473);
+        assert_eq!(
+            fable["aa_intelligence_index"], 64.9,
+            "another scale keeps its own row"
+        );
+        let defs = vec![
+            def(
+                "Knowledge",
+                &["livebench:Language", "livebench:Data Analysis"],
+                2,
+            ),
+            def("Reasoning", &["aa_intelligence_index"], 1),
+            def("Language", &["livebench:Language"], 1),
+        ];
+        let cats = category_scores(&defs, &scores, 2);
+        let overall = &cats["claude-fable-5"][OVERALL];
+        assert_eq!(
+            overall.basis,
+            "Knowledge=livebench:Language+livebench:Data Analysis;Language=livebench:Language",
+            "the AA-based category is left out of a LiveBench overall"
+        );
     }
 
     #[test]

@@ -47,19 +47,49 @@ pub const NA: &str = "N/A";
 /// (powers of two, multiples of 32K: 8K, 96K, 128K, 192K): 202,752 is 198 × 1,024, which no
 /// vendor sells as "198K", so it reads `203K`.
 pub fn tokens(n: u64) -> String {
-    const KI: u64 = 1024;
-    let sold_binary = |k: u64| k.is_power_of_two() || k.is_multiple_of(32);
-    if n >= KI && n.is_multiple_of(KI) && !n.is_multiple_of(1000) && sold_binary(n / KI) {
-        let k = n / KI;
-        return if k >= KI && k.is_multiple_of(KI) {
-            format!("{}M", k / KI)
-        } else if k >= KI {
-            let m = format!("{:.2}", k as f64 / KI as f64);
-            format!("{}M", m.trim_end_matches('0').trim_end_matches('.'))
-        } else {
-            format!("{k}K")
-        };
+    if sold_binary(n) {
+        binary_tokens(n)
+    } else {
+        decimal_tokens(n)
     }
+}
+
+/// Two token counts printed side by side (a change, a comparison) in one unit system, so the
+/// printed gap is the real one: 202,752 → 262,144 reads `198K → 256K` (both binary), not
+/// `203K → 256K`; 1,050,000 against 1,048,576 reads `1.05M` against `1.05M` (both decimal), not
+/// `1.05M` against `1M`.
+pub fn tokens_pair(a: u64, b: u64) -> (String, String) {
+    const KI: u64 = 1024;
+    match (sold_binary(a), sold_binary(b)) {
+        (x, y) if x == y => (tokens(a), tokens(b)),
+        _ if a.is_multiple_of(KI) && b.is_multiple_of(KI) && a >= KI && b >= KI => {
+            (binary_tokens(a), binary_tokens(b))
+        }
+        _ => (decimal_tokens(a), decimal_tokens(b)),
+    }
+}
+
+/// Whether a count is a binary size as vendors sell it (powers of two, multiples of 32K).
+fn sold_binary(n: u64) -> bool {
+    const KI: u64 = 1024;
+    let sold = |k: u64| k.is_power_of_two() || k.is_multiple_of(32);
+    n >= KI && n.is_multiple_of(KI) && !n.is_multiple_of(1000) && sold(n / KI)
+}
+
+fn binary_tokens(n: u64) -> String {
+    const KI: u64 = 1024;
+    let k = n / KI;
+    if k >= KI && k.is_multiple_of(KI) {
+        format!("{}M", k / KI)
+    } else if k >= KI {
+        let m = format!("{:.2}", k as f64 / KI as f64);
+        format!("{}M", m.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        format!("{k}K")
+    }
+}
+
+fn decimal_tokens(n: u64) -> String {
     if n >= 1_000_000 {
         let m = n as f64 / 1_000_000.0;
         if (m - m.round()).abs() < 0.005 {
@@ -234,6 +264,22 @@ mod tests {
         assert_eq!(score(60.0), "60");
         assert_eq!(score_fixed(60.0), "60.0");
         assert_eq!(diff(59.392, 67.446), "-8.0");
+        assert_eq!(
+            tokens_pair(202_752, 262_144),
+            ("198K".into(), "256K".into())
+        );
+        assert_eq!(
+            tokens_pair(1_050_000, 1_048_576),
+            ("1.05M".into(), "1.05M".into())
+        );
+        assert_eq!(
+            tokens_pair(131_072, 262_144),
+            ("128K".into(), "256K".into())
+        );
+        assert_eq!(
+            tokens_pair(128_000, 1_000_000),
+            ("128K".into(), "1M".into())
+        );
         assert_eq!(diff(84.356, 84.370), "tie", "both print 84.4");
         assert_eq!(signed(2.0), "+2.0");
     }

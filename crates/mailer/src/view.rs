@@ -146,7 +146,7 @@ pub struct SourceView {
 }
 
 use modelbrief_domain::present::{
-    NA, date, diff, flag, money, money_or_na, pct, score, thousands, tokens,
+    NA, date, diff, flag, money, money_or_na, pct, score, thousands, tokens, tokens_pair,
 };
 
 fn pair(input: Option<Decimal>, output: Option<Decimal>) -> String {
@@ -264,12 +264,14 @@ impl CardView {
             money_or_na(c.b.output_per_mtok),
             String::new(),
         ));
-        rows.push((
-            "context".into(),
-            c.a.context.map_or_else(|| NA.into(), tokens),
-            c.b.context.map_or_else(|| NA.into(), tokens),
-            String::new(),
-        ));
+        let (ca, cb) = match (c.a.context, c.b.context) {
+            (Some(a), Some(b)) => tokens_pair(a, b),
+            (a, b) => (
+                a.map_or_else(|| NA.into(), tokens),
+                b.map_or_else(|| NA.into(), tokens),
+            ),
+        };
+        rows.push(("context".into(), ca, cb, String::new()));
         rows.push((
             "reasoning".into(),
             flag(c.a.reasoning),
@@ -333,7 +335,7 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
         } else if p.kind == ChangeKind::BecameFree {
             "now free".into()
         } else if p.kind == ChangeKind::BecamePaid {
-            "now paid".into()
+            "paid listing added (was free only)".into()
         } else if p.kind == ChangeKind::FirstPartyListed {
             "first-party price now listed".into()
         } else if p.kind == ChangeKind::FirstPriced {
@@ -544,10 +546,9 @@ impl BriefView {
                 change: {
                     // Two counts that round alike (131,072 and 128,000 are both "128K") are
                     // printed exactly, so the change is visible.
-                    let (old, new) = if tokens(c.old) == tokens(c.new) {
-                        (thousands(c.old), thousands(c.new))
-                    } else {
-                        (tokens(c.old), tokens(c.new))
+                    let (old, new) = match tokens_pair(c.old, c.new) {
+                        (a, b) if a == b => (thousands(c.old), thousands(c.new)),
+                        pair => pair,
                     };
                     format!("{old} \u{2192} {new} tokens")
                 },
@@ -574,7 +575,8 @@ impl BriefView {
                             s.unchanged_since.map(date).unwrap_or_default()
                         ),
                         (SourceStatus::Ok, Some(t)) => format!("last pulled {}", date(t)),
-                        (_, Some(t)) => format!("stale since {}", date(t)),
+                        (_, Some(t)) => format!("no successful pull since {}", date(t)),
+                        (_, None) if s.last_pull.is_none() => "not pulled yet".into(),
                         (_, None) => "never pulled successfully".into(),
                     };
                     match &s.data_date {
