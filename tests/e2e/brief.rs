@@ -556,3 +556,91 @@ async fn a_brief_computed_many_times_at_once_under_load_gives_the_same_bytes() {
         b.join().unwrap();
     }
 }
+
+/// The top stories are the week's real news, first, each said once: 2026-W25's new frontier
+/// model with the #1 it took, the tie for #1, then the largest price moves; 2026-W26's strict
+/// new #1.
+#[tokio::test]
+async fn the_top_stories_put_the_real_news_first_and_say_each_model_once() {
+    let (_server, app) = replay_2026().await;
+    let w25 = app.brief_json("2026-06-22T09:00:00Z", "2026-W25").await;
+    let stories = w25["top_stories"].as_array().unwrap();
+    assert!((3..=5).contains(&stories.len()), "{stories:?}");
+    assert_eq!(stories[0]["kind"], "new_model");
+    assert_eq!(stories[0]["model"], "claude-fable-5");
+    let first = stories[0]["text"].as_str().unwrap();
+    assert!(
+        first.contains("$10 in / $50 out")
+            && first.contains("new #1 on LiveBench Language (as Claude Fable 5 (xhigh))"),
+        "{first}"
+    );
+    assert_eq!(stories[1]["model"], "kimi-k2-7-code");
+    assert!(
+        stories[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("shares #1 on LiveBench Agentic Coding")
+    );
+    let models: Vec<&str> = stories
+        .iter()
+        .map(|s| s["model"].as_str().unwrap())
+        .collect();
+    let mut unique = models.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        models.len(),
+        "one story per model: {models:?}"
+    );
+    // Every story is something its section says.
+    for s in stories.iter().filter(|s| s["kind"] == "price_change") {
+        assert!(
+            w25["price_changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["model"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(s["model"].as_str().unwrap())),
+            "{s}"
+        );
+    }
+    let text = app
+        .stdout(
+            "2026-06-22T09:00:00Z",
+            &["brief", "--week", "2026-W25", "--format", "text"],
+        )
+        .await;
+    let top = text
+        .split("TOP STORIES")
+        .nth(1)
+        .expect("a top stories section");
+    assert!(
+        text.find("TOP STORIES") < text.find("NEW MODELS"),
+        "at the top"
+    );
+    assert!(top.contains("* New: Claude Fable 5 by anthropic"), "{top}");
+
+    let w26 = app.brief_json("2026-06-29T09:00:00Z", "2026-W26").await;
+    // GLM 5.2 arrives (in the bundled weeks) and takes #1: the first story, said once.
+    let leader = &w26["top_stories"][0];
+    assert_eq!(leader["model"], "glm-5-2");
+    assert!(
+        leader["text"]
+            .as_str()
+            .unwrap()
+            .contains("new #1 on LiveBench Agentic Coding"),
+        "{leader}"
+    );
+    // Bigger moves first: the −53% cut is ahead of the −13% one.
+    let pos = |m: &str| {
+        w26["top_stories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s["model"] == m)
+    };
+    assert!(pos("grok-4-20-multi-agent") < pos("kimi-k2-7-code").or(Some(99)));
+}

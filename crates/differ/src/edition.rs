@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 pub struct Edition {
     pub edition: String,
     pub window: WindowJson,
+    /// The 3–5 changes to read first, chosen by the score documented in `stories.rs`.
+    #[serde(default)]
+    pub top_stories: Vec<crate::TopStory>,
     pub new_models: Vec<NewModel>,
     pub price_changes: Vec<PriceChange>,
     /// Moves on the other listings of a model (OpenRouter routes of models with a first-party
@@ -519,9 +522,10 @@ mod tests {
             &Settings::default(),
         );
         assert_eq!(e.sources[0].status, SourceStatus::Failing);
+        // No pull on record at all: not yet pulled, not "failing to pull".
         assert_eq!(
             e.notices[0].text,
-            "litellm has never been pulled successfully"
+            "litellm has not been pulled yet; its changes are not in this brief"
         );
     }
 }

@@ -20,11 +20,13 @@ mod rank;
 #[cfg(test)]
 mod scenarios;
 mod speed;
+mod stories;
 
 pub use categories::{CategoryDef, CategoryPart};
 pub use edition::*;
 pub use history::price_history;
 pub use rank::leaderboard_name;
+pub use stories::{StoryKind, TopStory};
 
 use modelbrief_domain::{ModelId, Observation, SourceKind, Timestamp};
 use std::collections::{BTreeMap, HashSet};
@@ -291,7 +293,17 @@ pub fn compute(
         })
         .map(|s| s.name.clone())
         .collect();
-    Edition {
+    let mut sources_of: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for s in sources {
+        for o in s.current.iter().flat_map(|c| c.observations.iter()) {
+            sources_of
+                .entry(o.model.key.as_str())
+                .or_default()
+                .insert(&s.name);
+        }
+    }
+    let mut edition = Edition {
+        top_stories: Vec::new(),
         compared,
         edition: label.to_owned(),
         window: WindowJson {
@@ -309,5 +321,9 @@ pub fn compute(
         sources: health,
         price_history: Vec::new(),
         matchup,
-    }
+    };
+    edition.top_stories = stories::top_stories(&edition, |k| {
+        sources_of.get(k).map_or(0, std::collections::BTreeSet::len)
+    });
+    edition
 }

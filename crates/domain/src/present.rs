@@ -62,7 +62,13 @@ pub fn tokens_pair(a: u64, b: u64) -> (String, String) {
     const KI: u64 = 1024;
     match (sold_binary(a), sold_binary(b)) {
         (x, y) if x == y => (tokens(a), tokens(b)),
-        _ if a.is_multiple_of(KI) && b.is_multiple_of(KI) && a >= KI && b >= KI => {
+        _ if a.is_multiple_of(KI)
+            && b.is_multiple_of(KI)
+            && a >= KI
+            && b >= KI
+            && !a.is_multiple_of(1000)
+            && !b.is_multiple_of(1000) =>
+        {
             (binary_tokens(a), binary_tokens(b))
         }
         _ => (decimal_tokens(a), decimal_tokens(b)),

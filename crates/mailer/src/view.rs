@@ -21,6 +21,8 @@ pub struct BriefView {
     pub window_to: String,
     /// What an edition without changes says about its week (empty when it has changes).
     pub quiet: String,
+    /// The edition's top stories, one line each.
+    pub top_stories: Vec<String>,
     pub new_models: Vec<NewModelView>,
     pub new_models_more: usize,
     /// New models only resellers list so far, by key, in one line.
@@ -547,6 +549,7 @@ impl BriefView {
                     // Two counts that round alike (131,072 and 128,000 are both "128K") are
                     // printed exactly, so the change is visible.
                     let (old, new) = match tokens_pair(c.old, c.new) {
+                        _ if tokens(c.old) == tokens(c.new) => (thousands(c.old), thousands(c.new)),
                         (a, b) if a == b => (thousands(c.old), thousands(c.new)),
                         pair => pair,
                     };
@@ -593,6 +596,7 @@ impl BriefView {
             window_from: date(e.window.from),
             window_to: date(e.window.to),
             quiet: quiet_line(e),
+            top_stories: e.top_stories.iter().map(|s| s.text.clone()).collect(),
             new_models,
             new_models_more: notable.len().saturating_sub(MAX_ROWS),
             reseller_only: e
