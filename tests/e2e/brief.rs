@@ -643,4 +643,10 @@ async fn the_top_stories_put_the_real_news_first_and_say_each_model_once() {
             .position(|s| s["model"] == m)
     };
     assert!(pos("grok-4-20-multi-agent") < pos("kimi-k2-7-code").or(Some(99)));
+    // LiteLLM's MiniMax-M3 moving to the $0.3/$1.2 OpenRouter listed all along is a catalogue
+    // fix: listed as such, not counted, not a story.
+    let m3 = find(&w26["price_changes"], "minimax-m3");
+    assert_eq!(m3["kind"], "reconciled");
+    assert_eq!(m3["reconciled_with"], "openrouter");
+    assert_eq!(pos("minimax-m3"), None);
 }

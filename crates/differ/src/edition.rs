@@ -168,6 +168,9 @@ pub struct PriceChange {
     pub kind: ChangeKind,
     /// When the source's current snapshot was taken.
     pub as_of: Timestamp,
+    /// `reconciled`: the source whose price it now matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled_with: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -270,6 +273,9 @@ pub enum ChangeKind {
     /// A model listed without a price before now has one (LiteLLM's `moonshot-v1-8k`, priced a
     /// week after it appeared): its first price, with nothing to compare it with.
     FirstPriced,
+    /// The source now lists the price another source listed for the model all along (a
+    /// catalogue catching up): a fix of the catalogue, not a price move.
+    Reconciled,
 }
 
 /// How a model's place on a leaderboard changed.
@@ -368,7 +374,16 @@ impl Edition {
                 "ranking shift",
                 "ranking shifts",
             ),
-            n(self.price_changes.len(), "price change", "price changes"),
+            // Catalogue fixes (swapped values, a catalogue catching up) are listed, not
+            // counted as moves.
+            n(
+                self.price_changes
+                    .iter()
+                    .filter(|p| !matches!(p.kind, ChangeKind::Correction | ChangeKind::Reconciled))
+                    .count(),
+                "price change",
+                "price changes",
+            ),
         ];
         let ga = self
             .new_models

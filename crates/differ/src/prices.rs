@@ -81,6 +81,7 @@ fn first_price(
         output_pct: None,
         kind,
         as_of: as_of(sources, l.source),
+        reconciled_with: None,
     }
 }
 
@@ -279,8 +280,42 @@ pub(crate) fn changes(
             chosen
         };
         if let Some((b, c)) = &chosen
-            && let Some(change) = price_change(id, b, c, settings, sources)
+            && let Some(mut change) = price_change(id, b, c, settings, sources)
         {
+            // A catalogue that documents the maker's price (LiteLLM's first-party rows, not a
+            // marketplace) moving to the price the maker's listing had elsewhere at both ends of
+            // the week (LiteLLM's MiniMax-M3 catching up with OpenRouter's): a catalogue fix,
+            // not a price anyone paid changing. A move on OpenRouter itself is always real.
+            let new = (change.input_per_mtok.new, change.output_per_mtok.new);
+            let priced = |o: &Observation| {
+                (
+                    o.input_per_mtok.map(|p| p.decimal()),
+                    o.output_per_mtok.map(|p| p.decimal()),
+                )
+            };
+            let listed_elsewhere = |cat: &Catalogue<'_>| -> Option<String> {
+                cat.get(id)?
+                    .iter()
+                    .find(|(src, kind, o)| {
+                        *src != c.source
+                            && !o.is_alias
+                            && (*kind == SourceKind::Openrouter || o.provider.is_some())
+                            && priced(o) == new
+                    })
+                    .map(|(src, _, _)| (*src).to_owned())
+            };
+            let documents_maker = sources
+                .iter()
+                .any(|s| s.name == c.source && s.kind != SourceKind::Openrouter)
+                && c.basis == "first_party";
+            if change.kind == ChangeKind::Change
+                && documents_maker
+                && let (Some(before), Some(now)) = (listed_elsewhere(&base), listed_elsewhere(&cur))
+                && before == now
+            {
+                change.kind = ChangeKind::Reconciled;
+                change.reconciled_with = Some(now);
+            }
             prices.push(change);
         }
         // Every other listing of the model that moved (OpenRouter's route of a model with a
@@ -400,6 +435,7 @@ fn price_change(
         output_pct,
         kind,
         as_of: as_of(sources, c.source),
+        reconciled_with: None,
     })
 }
 

@@ -342,6 +342,11 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
             "first-party price now listed".into()
         } else if p.kind == ChangeKind::FirstPriced {
             "price now listed (none before)".into()
+        } else if p.kind == ChangeKind::Reconciled {
+            format!(
+                "now matches {}'s price (a catalogue fix, not a price move)",
+                p.reconciled_with.as_deref().unwrap_or("another source")
+            )
         } else if p
             .input_pct
             .zip(p.output_pct)
