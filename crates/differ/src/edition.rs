@@ -374,17 +374,36 @@ impl Edition {
                 "ranking shift",
                 "ranking shifts",
             ),
-            // Catalogue fixes (swapped values, a catalogue catching up) are listed, not
-            // counted as moves.
+            // Moves only: catalogue fixes (swapped values, a catalogue catching up) and first
+            // prices are listed, not counted as moves.
             n(
                 self.price_changes
                     .iter()
-                    .filter(|p| !matches!(p.kind, ChangeKind::Correction | ChangeKind::Reconciled))
+                    .filter(|p| {
+                        matches!(
+                            p.kind,
+                            ChangeKind::Change | ChangeKind::BecameFree | ChangeKind::BecamePaid
+                        )
+                    })
                     .count(),
                 "price change",
                 "price changes",
             ),
         ];
+        // A first price (the maker's own, or any for a model listed unpriced) moves nothing.
+        let first_prices = self
+            .price_changes
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.kind,
+                    ChangeKind::FirstPriced | ChangeKind::FirstPartyListed
+                )
+            })
+            .count();
+        if first_prices > 0 {
+            parts.push(n(first_prices, "first price", "first prices"));
+        }
         let ga = self
             .new_models
             .iter()

@@ -23,6 +23,8 @@ pub struct BriefView {
     pub quiet: String,
     /// The edition's top stories, one line each.
     pub top_stories: Vec<String>,
+    /// Whether anything shown comes from Artificial Analysis (its attribution is then due).
+    pub uses_artificial_analysis: bool,
     pub new_models: Vec<NewModelView>,
     pub new_models_more: usize,
     /// New models only resellers list so far, by key, in one line.
@@ -572,6 +574,10 @@ impl BriefView {
                 status: match s.status {
                     SourceStatus::Ok => "ok",
                     SourceStatus::Stale => "stale",
+                    // Nothing on record tried it: it is not failing, it is not there yet.
+                    SourceStatus::Failing if s.last_pull.is_none() && s.last_success.is_none() => {
+                        "waiting"
+                    }
                     SourceStatus::Failing => "failing",
                 }
                 .into(),
@@ -602,6 +608,7 @@ impl BriefView {
             window_to: date(e.window.to),
             quiet: quiet_line(e),
             top_stories: e.top_stories.iter().map(|s| s.text.clone()).collect(),
+            uses_artificial_analysis: uses_artificial_analysis(e),
             new_models,
             new_models_more: notable.len().saturating_sub(MAX_ROWS),
             reseller_only: e
@@ -664,6 +671,21 @@ impl BriefView {
         }
         Ok(view)
     }
+}
+
+/// Whether the edition shows an Artificial Analysis index anywhere (a new model's scores, a
+/// ranking shift, the matchup).
+fn uses_artificial_analysis(e: &Edition) -> bool {
+    let aa = |benchmark: &str| benchmark.split(':').any(|p| p.starts_with("aa_"));
+    e.new_models.iter().any(|m| m.scores.keys().any(|k| aa(k)))
+        || e.rank_shifts.iter().any(|s| aa(&s.leaderboard))
+        || e.matchup.as_ref().is_some_and(|m| {
+            [&m.comparison.a, &m.comparison.b].iter().any(|p| {
+                p.benchmarks
+                    .keys()
+                    .any(|k| k.starts_with("Artificial Analysis"))
+            })
+        })
 }
 
 /// An edition without changes says why: nothing changed in a week that was compared, this
