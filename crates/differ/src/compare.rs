@@ -111,17 +111,14 @@ pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> 
     .into_iter()
     .map(|(k, v)| (k, present::round1(v.value)))
     .collect();
+    // The single-benchmark rows show the same variant's values the categories use (one
+    // variant per scale, `best_scores`), never a better row of another effort level.
     let mut benchmarks = BTreeMap::new();
     for (source, kind, o) in &rows {
-        for s in o
-            .scores
-            .iter()
-            .filter(|s| headline_benchmark(*kind, &s.benchmark))
-        {
-            let e = benchmarks
-                .entry(leaderboard_name(source, &s.benchmark))
-                .or_insert(f64::MIN);
-            *e = e.max(s.value);
+        for s in o.scores.iter().filter(|s| {
+            headline_benchmark(*kind, &s.benchmark) && own.get(&s.benchmark) == Some(&s.value)
+        }) {
+            benchmarks.insert(leaderboard_name(source, &s.benchmark), s.value);
         }
     }
     let facts = facts(&rows, &catalogue(current.iter().copied()), key);
@@ -211,12 +208,22 @@ pub fn compare(a: Profile, b: Profile, settings: &Settings) -> Comparison {
                 present::score(x.min(*y))
             ));
         }
-        Some((_, x, _, _)) => v.push(format!(
-            "{} and {} are level overall ({})",
-            a.name,
-            b.name,
-            present::score(*x)
-        )),
+        Some((_, x, y, _)) => v.push(if present::score(*x) == present::score(*y) {
+            format!(
+                "{} and {} are level overall ({})",
+                a.name,
+                b.name,
+                present::score(*x)
+            )
+        } else {
+            format!(
+                "{} and {} are level overall ({} vs {}, within half a point)",
+                a.name,
+                b.name,
+                present::score(*x),
+                present::score(*y)
+            )
+        }),
         None => v.push(
             "No overall score covers both models, so this compares what the sources do publish"
                 .into(),

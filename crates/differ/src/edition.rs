@@ -112,6 +112,9 @@ pub struct NewModel {
     /// there. Said here instead of as a ranking shift of its own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ranks: BTreeMap<String, u32>,
+    /// The boards of `ranks` where another model has the same score (a joint rank).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_ranks: Vec<String>,
     /// Where the model's name is one variant's (Aider's `DeepSeek-V3.2-Exp (Chat)`), the other
     /// variants' headline scores, each under its own name, so no row is lost and none is
     /// shown under another's name.
@@ -171,6 +174,9 @@ pub struct PriceChange {
     /// `reconciled`: the source whose price it now matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciled_with: Option<String>,
+    /// `became_paid`: whether a free listing of the model is still there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_listing_kept: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,6 +198,9 @@ pub struct RankShift {
     /// For a `new_leader`: the model that was #1 before (the first by id when several tied).
     #[serde(default)]
     pub previous_leader: Option<String>,
+    /// Another model has the same score: the rank is shared (said "joint #5").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

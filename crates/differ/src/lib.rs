@@ -216,7 +216,7 @@ pub fn compute(
         rank::shifts(sources, &suppressed, &new_keys, settings),
         &new_keys,
     );
-    for (id, board, rank) in debuts {
+    for (id, board, rank, shared) in debuts {
         let (key, variant) = id
             .split_once(':')
             .map_or((id.as_str(), None), |(k, v)| (k, Some(v)));
@@ -227,6 +227,9 @@ pub fn compute(
         let source = board.split(':').next().unwrap_or_default();
         let shown = m.score_variants.get(source).map(|v| v.replace(", ", "+"));
         if shown.is_none() || shown.as_deref() == variant {
+            if shared {
+                m.shared_ranks.push(board.clone());
+            }
             m.ranks.insert(board, rank);
         }
     }

@@ -292,6 +292,7 @@ pub(crate) fn new_models(
             other_variants,
             score_variants,
             ranks: BTreeMap::new(),
+            shared_ranks: Vec::new(),
             first_seen: seen,
             notable,
             kind,

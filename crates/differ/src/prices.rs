@@ -82,6 +82,7 @@ fn first_price(
         kind,
         as_of: as_of(sources, l.source),
         reconciled_with: None,
+        free_listing_kept: None,
     }
 }
 
@@ -235,13 +236,14 @@ pub(crate) fn changes(
             if let Some(c) = canonical(rows, true).filter(|c| !is_free(c.obs))
                 && !already
             {
-                prices.push(first_price(
-                    id,
-                    &c,
-                    Some(Decimal::ZERO),
-                    ChangeKind::BecamePaid,
-                    sources,
-                ));
+                let mut p =
+                    first_price(id, &c, Some(Decimal::ZERO), ChangeKind::BecamePaid, sources);
+                p.free_listing_kept = Some(
+                    of_key(&cur, &id.key)
+                        .flat_map(|(_, r)| r.iter())
+                        .any(|(_, _, o)| is_free(o)),
+                );
+                prices.push(p);
             }
             continue;
         };
@@ -436,6 +438,7 @@ fn price_change(
         kind,
         as_of: as_of(sources, c.source),
         reconciled_with: None,
+        free_listing_kept: None,
     })
 }
 

@@ -368,6 +368,7 @@ fn shifts_of(
             previous_leader: (kind == ShiftKind::NewLeader && old_leaders.len() == 1)
                 .then(|| old_leaders.first().map(|k| (*k).to_owned()))
                 .flatten(),
+            shared: after.iter().any(|(k, o)| k != id && o.rank == e.rank),
         });
     }
 }
@@ -561,7 +562,7 @@ pub(crate) fn shifts(
 pub(crate) fn fold(
     shifts: Vec<RankShift>,
     new_keys: &BTreeSet<String>,
-) -> (Vec<RankShift>, Vec<(String, String, u32)>) {
+) -> (Vec<RankShift>, Vec<(String, String, u32, bool)>) {
     let key = |s: &RankShift| s.model.split(':').next().unwrap_or_default().to_owned();
     let mut best: BTreeMap<(String, String), u32> = BTreeMap::new();
     for s in &shifts {
@@ -578,7 +579,7 @@ pub(crate) fn fold(
             continue;
         }
         if s.kind == ShiftKind::EnteredTop && s.old_rank.is_none() && new_keys.contains(&key(&s)) {
-            debuts.push((s.model.clone(), s.leaderboard, s.new_rank));
+            debuts.push((s.model.clone(), s.leaderboard, s.new_rank, s.shared));
             continue;
         }
         kept.push(s);

@@ -134,7 +134,12 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
                     }
                     None => {
                         if let Some((board, best)) = m.ranks.iter().min_by_key(|(b, r)| (**r, *b)) {
-                            text.push_str(&format!(", #{best} on {}", board_name(board)));
+                            let joint = if m.shared_ranks.contains(board) {
+                                "joint "
+                            } else {
+                                ""
+                            };
+                            text.push_str(&format!(", {joint}#{best} on {}", board_name(board)));
                         }
                     }
                 }
@@ -164,6 +169,9 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
         let score = (2.0 + moved / 20.0).min(5.0) + if many { 1.0 } else { 0.0 };
         let what = match p.kind {
             ChangeKind::BecameFree => "is now free".to_owned(),
+            ChangeKind::BecamePaid if p.free_listing_kept == Some(false) => {
+                "is now paid (its free listing is gone)".to_owned()
+            }
             ChangeKind::BecamePaid => "has a paid listing (was free only)".to_owned(),
             _ => format!(
                 "{} {}",

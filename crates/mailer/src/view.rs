@@ -339,7 +339,11 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
         } else if p.kind == ChangeKind::BecameFree {
             "now free".into()
         } else if p.kind == ChangeKind::BecamePaid {
-            "paid listing added (was free only)".into()
+            if p.free_listing_kept == Some(false) {
+                "now paid (its free listing is gone)".into()
+            } else {
+                "paid listing added (was free only)".into()
+            }
         } else if p.kind == ChangeKind::FirstPartyListed {
             "first-party price now listed".into()
         } else if p.kind == ChangeKind::FirstPriced {
@@ -445,6 +449,9 @@ impl BriefView {
                                 (None, None) => board,
                             },
                             match (variant, m.ranks.get(k.as_str())) {
+                                (None, Some(rank)) if m.shared_ranks.contains(k) => {
+                                    format!("{} (joint #{rank})", score(*v))
+                                }
                                 (None, Some(rank)) => format!("{} (#{rank})", score(*v)),
                                 _ => score(*v),
                             },
@@ -471,6 +478,9 @@ impl BriefView {
                 model: s.model.clone(),
                 movement: match s.old_rank {
                     Some(o) => format!("#{o} \u{2192} #{}", s.new_rank),
+                    None if s.shared && s.kind != ShiftKind::TiedLeader => {
+                        format!("new at joint #{}", s.new_rank)
+                    }
                     None => format!("new at #{}", s.new_rank),
                 },
                 label: match s.kind {
