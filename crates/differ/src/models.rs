@@ -110,10 +110,11 @@ pub(crate) fn new_models(
         let dated_recent = rows
             .iter()
             .any(|(_, o)| release_date(&o.source_model).is_some_and(|d| recent(d, window)));
+        // Cheapest tests first: `rows_of` scans every source.
         if !dated_recent
             && !ga.contains(key)
-            && rows_of(sources, key).len() == rows.len()
             && let Some(at) = onboarding(rows)
+            && rows_of(sources, key).len() == rows.len()
         {
             onboarded.entry(at).or_default().push(key);
         }

@@ -383,7 +383,7 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     {
         let mut encoder = png::Encoder::new(&mut png, width, height);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Best);
+        encoder.set_compression(png::Compression::Default);
         if fits {
             encoder.set_color(png::ColorType::Indexed);
             encoder.set_palette(palette.concat());
