@@ -551,6 +551,9 @@ pub(crate) fn shifts(
     out
 }
 
+/// A new model's arrival in a board's top: (model id with its variant, board, rank, shared).
+pub(crate) type Debut = (String, String, u32, bool);
+
 /// One line per model per board, and none that repeats the new-models section:
 /// - a model's variants on one board (LiveBench ranks `gpt-5.5-xhigh` and `gpt-5.5-high` as
 ///   rows of their own) are one line, its best-ranked variant's;
@@ -562,7 +565,7 @@ pub(crate) fn shifts(
 pub(crate) fn fold(
     shifts: Vec<RankShift>,
     new_keys: &BTreeSet<String>,
-) -> (Vec<RankShift>, Vec<(String, String, u32, bool)>) {
+) -> (Vec<RankShift>, Vec<Debut>) {
     let key = |s: &RankShift| s.model.split(':').next().unwrap_or_default().to_owned();
     let mut best: BTreeMap<(String, String), u32> = BTreeMap::new();
     for s in &shifts {
