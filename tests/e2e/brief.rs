@@ -649,4 +649,26 @@ async fn the_top_stories_put_the_real_news_first_and_say_each_model_once() {
     assert_eq!(m3["kind"], "reconciled");
     assert_eq!(m3["reconciled_with"], "openrouter");
     assert_eq!(pos("minimax-m3"), None);
+    // Artificial Analysis's coverage on OpenRouter collapsing (186 listings to 47) is one
+    // notice per index, not a week of rank moves.
+    let collapsed: Vec<&str> = w26["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "benchmark_removed")
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        collapsed
+            .iter()
+            .any(|t| t
+                .contains("Artificial Analysis Intelligence Index for 47 models (down from 186)")),
+        "{collapsed:?}"
+    );
+    assert!(!w26["rank_shifts"].as_array().unwrap().iter().any(|s| {
+        s["leaderboard"]
+            .as_str()
+            .unwrap()
+            .starts_with("openrouter:aa_")
+    }));
 }

@@ -53,6 +53,10 @@ pub(crate) enum Held {
 /// Leaderboards whose moves are held back this week: `(source, what)`.
 pub(crate) type Suppressed = BTreeSet<(String, Held)>;
 
+/// A board's membership changing by half or more in one pull, with at least this many models
+/// on the larger side, is a change of coverage, not of ranks.
+const MASS_COVERAGE: usize = 20;
+
 pub(crate) fn suppressions(
     sources: &[SourceInput],
     window: Window,
@@ -125,6 +129,36 @@ pub(crate) fn suppressions(
                         ),
                     });
                 }
+            }
+            // Coverage that collapses or multiplies in one pull (Artificial Analysis's indices
+            // on OpenRouter went from 186 listings to 47 in a week) moves every rank on the
+            // board without any model's own score moving: one notice, moves held back.
+            for (bench, nb) in &before {
+                let Some(na) = after.get(bench) else { continue };
+                let (shrunk, grew) = (
+                    *nb >= MASS_COVERAGE && na * 2 <= *nb,
+                    *na >= MASS_COVERAGE && *na >= nb * 2,
+                );
+                if !(shrunk || grew) {
+                    continue;
+                }
+                out.insert((s.name.clone(), Held::Benchmark((*bench).to_owned())));
+                notices.push(Notice {
+                    from: None,
+                    to: None,
+                    kind: if shrunk {
+                        NoticeKind::BenchmarkRemoved
+                    } else {
+                        NoticeKind::BenchmarkAdded
+                    },
+                    source: Some(s.name.clone()),
+                    text: format!(
+                        "{} now publishes {} for {na} models ({} from {nb}); a board whose membership changed that much is not compared, so no moves on it are reported this week",
+                        s.name,
+                        leaderboard_name(&s.name, bench),
+                        if shrunk { "down" } else { "up" }
+                    ),
+                });
             }
             for (bench, n) in &before {
                 if !after.contains_key(bench) {
