@@ -100,6 +100,8 @@ mod tests {
             output_pct: None,
             kind,
             as_of: at(13),
+            reconciled_with: None,
+            free_listing_kept: None,
         }
     }
 
