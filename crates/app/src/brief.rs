@@ -4,8 +4,8 @@
 
 use crate::config::Loaded;
 use modelbrief_differ::{Edition, PullView, Snapshot, SnapshotModels, SourceInput, Window};
-use modelbrief_domain::{IsoWeek, Timestamp};
-use modelbrief_store::Store;
+use modelbrief_domain::{IsoWeek, Observation, Timestamp};
+use modelbrief_store::{ObservationHead, Store};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -41,10 +41,19 @@ pub fn window(week: Option<IsoWeek>, now: Timestamp, loaded: &Loaded) -> (String
     }
 }
 
+/// Reads the window's snapshots, each stored row at most once: consecutive snapshots of a
+/// source share most of their rows (a catalogue's week changes a few dozen of 2,400), so rows
+/// are cached by observation id across snapshots, and a snapshot is its list of member ids.
 struct Snapshots<'a> {
     store: &'a Store,
     cache: HashMap<i64, Arc<Snapshot>>,
     models: HashMap<i64, Arc<SnapshotModels>>,
+    /// Decoded rows by observation id.
+    rows: HashMap<i64, Observation>,
+    /// The identifying columns of rows not decoded.
+    heads: HashMap<i64, ObservationHead>,
+    /// Each row's (source id, model id, name), as [`Snapshots::models`] needs them.
+    ids: HashMap<i64, (String, modelbrief_domain::ModelId, String)>,
 }
 
 impl Snapshots<'_> {
@@ -53,21 +62,60 @@ impl Snapshots<'_> {
         if let Some(m) = self.models.get(&id) {
             return Ok(m.clone());
         }
-        let mut names = std::collections::BTreeMap::new();
-        // The source's own name for the row (the first by source id): the same database gives
-        // the same name, whichever source happened to store the model first.
-        for (key, variant, own) in self.store.snapshot_model_ids(id).await? {
-            let name = if own.trim().is_empty() {
-                key.clone()
-            } else {
-                own
+        let members = self.store.snapshot_members(id).await?;
+        let missing: Vec<i64> = members
+            .iter()
+            .copied()
+            .filter(|m| !self.rows.contains_key(m) && !self.heads.contains_key(m))
+            .collect();
+        for h in self.store.observation_heads(&missing).await? {
+            self.heads.insert(h.id, h);
+        }
+        // Each row's model id and name, worked out once across snapshots.
+        for m in &members {
+            if self.ids.contains_key(m) {
+                continue;
+            }
+            let (source_model, key, variant, own) = match self.rows.get(m) {
+                Some(o) => (
+                    o.source_model.as_str(),
+                    o.model.key.as_str(),
+                    o.model.variant.as_deref(),
+                    o.name.as_str(),
+                ),
+                None => match self.heads.get(m) {
+                    Some(h) => (
+                        h.source_model.as_str(),
+                        h.model_key.as_str(),
+                        h.variant.as_deref(),
+                        h.name.as_str(),
+                    ),
+                    None => continue,
+                },
             };
-            let Some(key) = modelbrief_domain::ModelKey::normalise(&key) else {
+            let Some(model_key) = modelbrief_domain::ModelKey::normalise(key) else {
                 continue;
             };
-            names
-                .entry(modelbrief_domain::ModelId { key, variant })
-                .or_insert(name);
+            let name = if own.trim().is_empty() { key } else { own };
+            let model = modelbrief_domain::ModelId {
+                key: model_key,
+                variant: variant.map(str::to_owned),
+            };
+            self.ids
+                .insert(*m, (source_model.to_owned(), model, name.to_owned()));
+        }
+        // In source-id order: the source's own name for the model is that of its first row, so
+        // the same database gives the same name whichever source happened to store it first.
+        let mut rows: Vec<(i64, &(String, modelbrief_domain::ModelId, String))> = members
+            .iter()
+            .filter_map(|m| self.ids.get(m).map(|r| (*m, r)))
+            .collect();
+        rows.sort_unstable_by(|a, b| (&a.1.0, a.0).cmp(&(&b.1.0, b.0)));
+        let mut names = BTreeMap::new();
+        for (_, (_, model, name)) in rows {
+            if !names.contains_key(model) {
+                names.insert(model.clone(), name.clone());
+            }
         }
         let (release, _) = self.store.snapshot_dates(id).await?;
         let m = Arc::new(SnapshotModels { id, names, release });
@@ -84,10 +132,26 @@ impl Snapshots<'_> {
             None => self.store.snapshot_taken_at(id).await?,
         };
         let (release, data_date) = self.store.snapshot_dates(id).await?;
+        let members = self.store.snapshot_members(id).await?;
+        let missing: Vec<i64> = members
+            .iter()
+            .copied()
+            .filter(|m| !self.rows.contains_key(m))
+            .collect();
+        for (row, o) in self.store.observations_by_id(&missing).await? {
+            self.rows.insert(row, o);
+        }
+        let mut observations: Vec<(i64, Observation)> = members
+            .iter()
+            .filter_map(|m| self.rows.get(m).map(|o| (*m, o.clone())))
+            .collect();
+        // In source-id order, as the store gives a snapshot.
+        observations
+            .sort_unstable_by(|a, b| (&a.1.source_model, a.0).cmp(&(&b.1.source_model, b.0)));
         let snap = Arc::new(Snapshot {
             id,
             taken_at,
-            observations: self.store.snapshot_observations(id).await?,
+            observations: observations.into_iter().map(|(_, o)| o).collect(),
             release,
             data_date,
         });
@@ -107,6 +171,9 @@ pub async fn compute(
         store,
         cache: HashMap::new(),
         models: HashMap::new(),
+        rows: HashMap::new(),
+        heads: HashMap::new(),
+        ids: HashMap::new(),
     };
     let mut inputs = Vec::new();
     for spec in &loaded.sources {

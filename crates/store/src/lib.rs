@@ -19,7 +19,7 @@ mod subscribers;
 pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outcome};
 pub use error::StoreError;
 pub use outbox::{OutboxCounts, OutboxItem};
-pub use pulls::{NewPull, PullResult, PullRow, PullStatus, SnapshotRef, Spelling};
+pub use pulls::{NewPull, ObservationHead, PullResult, PullRow, PullStatus, SnapshotRef, Spelling};
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
 
 use sqlx::SqlitePool;

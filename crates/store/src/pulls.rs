@@ -696,3 +696,213 @@ impl Store {
         Ok(row.map(|r| (r.get(0), r.get(1), ts(r.get(2)))))
     }
 }
+
+/// The identifying columns of one stored observation, without its JSON decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservationHead {
+    pub id: i64,
+    pub source_model: String,
+    pub model_key: String,
+    pub variant: Option<String>,
+    /// The source's own name for the model (`""` where it wrote none).
+    pub name: String,
+}
+
+impl Store {
+    /// The ids of the observations a snapshot holds (in id order). Index-only: consecutive
+    /// snapshots of a source share most of their rows, so a reader of several snapshots reads
+    /// these first and fetches each distinct row once ([`Store::observation_heads`],
+    /// [`Store::observations_by_id`]).
+    pub async fn snapshot_members(&self, snapshot_id: i64) -> Result<Vec<i64>, StoreError> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT group_concat(observation_id, ',') FROM snapshot_observations WHERE snapshot_id = ?1",
+        )
+        .bind(snapshot_id)
+        .fetch_one(&self.pool)
+        .await
+        .what("read a snapshot's members")?;
+        Ok(text
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect())
+    }
+
+    /// The heads of the observations `ids` (any order; unknown ids are left out).
+    pub async fn observation_heads(&self, ids: &[i64]) -> Result<Vec<ObservationHead>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT group_concat(id || char(31) || source_model || char(31) || model_key || char(31)
+                 || ifnull(variant, '') || char(31) || ifnull(json_extract(data, '$.name'), ''), char(30))
+             FROM observations WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(serde_json::to_string(ids).expect("ids serialise"))
+        .fetch_one(&self.pool)
+        .await
+        .what("read observation heads")?;
+        Ok(split_records(text.as_deref())
+            .filter_map(|r| {
+                let mut f = r.splitn(5, '\u{1f}');
+                let id = f.next()?.parse().ok()?;
+                let (source_model, model_key, variant) = (f.next()?, f.next()?, f.next()?);
+                Some(ObservationHead {
+                    id,
+                    source_model: source_model.to_owned(),
+                    model_key: model_key.to_owned(),
+                    variant: (!variant.is_empty()).then(|| variant.to_owned()),
+                    name: f.next().unwrap_or_default().to_owned(),
+                })
+            })
+            .collect())
+    }
+
+    /// The observations `ids`, decoded, with their ids (any order; unknown ids are left out).
+    pub async fn observations_by_id(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Observation)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One aggregated value (`[[id, data], …]`): row-by-row fetching costs more than the
+        // decoding for thousands of rows.
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT '[' || ifnull(group_concat('[' || id || ',' || data || ']', ','), '') || ']'
+             FROM observations WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(serde_json::to_string(ids).expect("ids serialise"))
+        .fetch_one(&self.pool)
+        .await
+        .what("read observations by id")?;
+        // The envelope first, then each row on its own, so a bad row is named by its id.
+        let rows: Vec<(i64, &serde_json::value::RawValue)> =
+            serde_json::from_str(json.as_deref().unwrap_or("[]"))
+                .map_err(|source| StoreError::Corrupt { id: ids[0], source })?;
+        rows.into_iter()
+            .map(|(id, raw)| {
+                serde_json::from_str(raw.get())
+                    .map(|o| (id, o))
+                    .map_err(|source| StoreError::Corrupt { id, source })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{NewPull, PullResult, Store, StoreError};
+    use modelbrief_domain::{ModelId, Observation, SourceKind, SourceName, Timestamp};
+
+    fn row(id: &str, name: &str) -> Observation {
+        Observation::new(id, ModelId::from_source_id(id).unwrap(), name)
+    }
+
+    async fn store_with(rows: &[Vec<Observation>]) -> (tempfile::TempDir, Store, Vec<i64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+        let source = SourceName::parse("openrouter").unwrap();
+        store
+            .upsert_source(&source, SourceKind::Openrouter, "file:///x.json")
+            .await
+            .unwrap();
+        let mut snapshots = Vec::new();
+        for (i, observations) in rows.iter().enumerate() {
+            store
+                .record_pull(NewPull {
+                    source: source.clone(),
+                    started_at: Timestamp::parse(&format!("2026-06-{:02}T20:00:00Z", i + 1))
+                        .unwrap(),
+                    duration_ms: 1,
+                    http_status: Some(200),
+                    bytes: Some(1),
+                    content_hash: Some(format!("h{i}")),
+                    notices: Vec::new(),
+                    result: PullResult::Changed {
+                        observations: observations.clone(),
+                        skipped: Vec::new(),
+                        etag: None,
+                        last_modified: None,
+                        release: None,
+                        data_date: None,
+                    },
+                })
+                .await
+                .unwrap();
+            snapshots.push(
+                store
+                    .latest_healthy("openrouter", None)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+            );
+        }
+        (dir, store, snapshots)
+    }
+
+    #[tokio::test]
+    async fn two_snapshots_sharing_a_row_name_the_same_stored_row_and_read_as_the_whole_snapshot() {
+        let a = row("openai/gpt-5.5", "GPT-5.5");
+        let b = row("x-ai/grok-5", "Grok 5");
+        let c = row("z-ai/glm-6", "GLM 6");
+        let (_dir, store, snaps) = store_with(&[vec![a.clone(), b.clone()], vec![a, c]]).await;
+        let first = store.snapshot_members(snaps[0]).await.unwrap();
+        let second = store.snapshot_members(snaps[1]).await.unwrap();
+        assert_eq!((first.len(), second.len()), (2, 2));
+        let shared: Vec<_> = first.iter().filter(|id| second.contains(id)).collect();
+        assert_eq!(shared.len(), 1, "GPT-5.5's unchanged row is stored once");
+
+        let mut heads = store.observation_heads(&second).await.unwrap();
+        heads.sort_by(|x, y| x.source_model.cmp(&y.source_model));
+        let got: Vec<_> = heads
+            .iter()
+            .map(|h| {
+                (
+                    h.source_model.as_str(),
+                    h.model_key.as_str(),
+                    h.name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("openai/gpt-5.5", "gpt-5-5", "GPT-5.5"),
+                ("z-ai/glm-6", "glm-6", "GLM 6")
+            ]
+        );
+        let mut decoded: Vec<Observation> = store
+            .observations_by_id(&second)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, o)| o)
+            .collect();
+        decoded.sort_by(|x, y| x.source_model.cmp(&y.source_model));
+        assert_eq!(
+            decoded,
+            store.snapshot_observations(snaps[1]).await.unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_row_is_named_by_its_id() {
+        let (_dir, store, snaps) = store_with(&[vec![
+            row("openai/gpt-5.5", "GPT-5.5"),
+            row("x-ai/grok-5", "Grok 5"),
+        ]])
+        .await;
+        let ids = store.snapshot_members(snaps[0]).await.unwrap();
+        sqlx::query("UPDATE observations SET data = '{\"broken\": 1}' WHERE id = ?1")
+            .bind(ids[1])
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        match store.observations_by_id(&ids).await {
+            Err(StoreError::Corrupt { id, .. }) => assert_eq!(id, ids[1]),
+            other => panic!("expected the corrupt row's id, got {other:?}"),
+        }
+    }
+}
