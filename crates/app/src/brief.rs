@@ -240,7 +240,7 @@ async fn price_history(
         Timestamp::from_datetime(window.to.datetime() - chrono::Duration::weeks(CHART_WEEKS));
     let mut out = Vec::new();
     for change in edition.charted_price_changes(CHART_MODELS) {
-        let key = change.model.split(':').next().unwrap_or(&change.model);
+        let key = modelbrief_domain::ModelId::key_of(&change.model);
         let pulls = store
             .listing_history(&change.source, key, &change.listing, since, window.to)
             .await?;

@@ -148,7 +148,7 @@ pub async fn show(store: &Store, loaded: &Loaded, input: &str) -> anyhow::Result
     let alias_entries = loaded
         .aliases
         .iter()
-        .filter(|(_, to)| to.split(':').next() == Some(key.as_str()))
+        .filter(|(_, to)| modelbrief_domain::ModelId::key_of(to) == key.as_str())
         .map(|(from, to)| AliasEntry {
             spelling: from.clone(),
             target: to.clone(),

@@ -337,10 +337,10 @@ pub(crate) fn of_the_week(
             2
         }
     };
-    let key_of = |id: &str| ModelKey::normalise(id.split(':').next().unwrap_or(id));
+    let key_of = |id: &str| ModelKey::normalise(modelbrief_domain::ModelId::key_of(id));
     let (shift, new, old) = shifts
         .iter()
-        .filter(|s| s.kind == crate::ShiftKind::NewLeader && s.significant)
+        .filter(|s| s.kind == crate::ShiftKind::NewLeader && s.significant && !s.rescored)
         .filter_map(|s| {
             let new = key_of(&s.model)?;
             let old = key_of(s.previous_leader.as_deref()?)?;

@@ -201,6 +201,11 @@ pub struct RankShift {
     /// Another model has the same score: the rank is shared (said "joint #5").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shared: bool,
+    /// The source re-graded the model inside one release: on a board whose scores are fixed
+    /// once measured (LiveBench), its own score changed, so the move is the source's
+    /// re-scoring, not new competition. Said as such; never a top story or the matchup.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rescored: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,9 +230,22 @@ pub struct ContextChange {
     pub listing: String,
     pub old: u64,
     pub new: u64,
-    /// `change`, or `correction` when two models' values had been swapped.
+    /// `change`; `correction` when two models' values had been swapped; `reconciled` when a
+    /// catalogue that documents the maker's figure moved to the value another source listed at
+    /// both ends of the week (a catalogue fix, not the model changing).
     pub kind: ChangeKind,
     pub as_of: Timestamp,
+    /// `reconciled`: the source whose value it now matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled_with: Option<String>,
+    /// Other sources whose listing of the model gives another context now (source → tokens):
+    /// the sources disagree, and the brief says so beside the change.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub elsewhere: BTreeMap<String, u64>,
+    /// Other listings of the same model in the same source that made the same change (a dated
+    /// snapshot beside its alias): one line for the model, these named on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +333,8 @@ pub enum NoticeKind {
     BenchmarkRemoved,
     /// A catalogue started listing a provider it never listed (a backfill, not releases).
     ProviderAdded,
+    /// Models first listed this week that a source dates well before it (a backfill).
+    OlderModelListed,
 }
 
 impl NoticeKind {
@@ -331,6 +351,7 @@ impl NoticeKind {
             NoticeKind::BenchmarkAdded => "benchmark_added",
             NoticeKind::BenchmarkRemoved => "benchmark_removed",
             NoticeKind::ProviderAdded => "provider_added",
+            NoticeKind::OlderModelListed => "older_model_listed",
         }
     }
 }
@@ -341,6 +362,8 @@ pub enum SourceStatus {
     Ok,
     Stale,
     Failing,
+    /// Configured, and never pulled at all: not failing, not there yet.
+    Waiting,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -432,12 +455,14 @@ impl Edition {
         if !dropped.is_empty() {
             parts.push(n(dropped.len(), "listing dropped", "listings dropped"));
         }
-        if !self.context_changes.is_empty() {
-            parts.push(n(
-                self.context_changes.len(),
-                "context change",
-                "context changes",
-            ));
+        // A catalogue catching up with what another source listed all along moved nothing.
+        let contexts = self
+            .context_changes
+            .iter()
+            .filter(|c| c.kind != ChangeKind::Reconciled)
+            .count();
+        if contexts > 0 {
+            parts.push(n(contexts, "context change", "context changes"));
         }
         if !self.speed_changes.is_empty() {
             parts.push(n(self.speed_changes.len(), "speed change", "speed changes"));
@@ -479,7 +504,7 @@ pub(crate) fn health(
             });
             let status = match last {
                 Some(p) if !p.healthy => SourceStatus::Failing,
-                None if last_success.is_none() => SourceStatus::Failing,
+                None if last_success.is_none() => SourceStatus::Waiting,
                 _ if stale => SourceStatus::Stale,
                 _ => SourceStatus::Ok,
             };
@@ -564,7 +589,11 @@ mod tests {
             &Default::default(),
             &Settings::default(),
         );
-        assert_eq!(e.sources[0].status, SourceStatus::Failing);
+        assert_eq!(
+            e.sources[0].status,
+            SourceStatus::Waiting,
+            "JSON says `waiting`"
+        );
         // No pull on record at all: not yet pulled, not "failing to pull".
         assert_eq!(
             e.notices[0].text,

@@ -257,7 +257,7 @@ pub fn compute(
                         s.error.as_deref().unwrap_or("no healthy pull"),
                         t.datetime().format("%Y-%m-%d")
                     ),
-                    (SourceStatus::Failing, None) if s.last_pull.is_none() => format!(
+                    (SourceStatus::Waiting, _) => format!(
                         "{} has not been pulled yet; its changes are not in this brief",
                         s.name
                     ),

@@ -78,6 +78,7 @@ pub(crate) fn new_models(
     }));
     let mut out = Vec::new();
     let mut returned = Vec::new();
+    let mut older: Vec<String> = Vec::new();
     let mut held: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     // A catalogue that starts listing a provider it never listed brings that provider's whole
     // range at once (LiteLLM adding Moonshot's ten keys on one day, old and new): that is the
@@ -162,6 +163,21 @@ pub(crate) fn new_models(
         }
         // Rows from every source, including ones without a baseline, describe the model.
         let all = rows_of(sources, key);
+        // A source that dates the model (OpenRouter's `created`, a release date) well before
+        // the week says it is an older model newly listed here, not a release: named in one
+        // notice, not announced.
+        if kind == crate::NewModelKind::New
+            && !dated_recent
+            && let Some((date, by)) = source_dated(&all)
+            && window.from.datetime().date_naive() - date > chrono::Duration::days(OLDER_THAN_DAYS)
+        {
+            let name = all
+                .iter()
+                .find(|(_, k, _)| *k == SourceKind::Openrouter)
+                .map_or(rows[0].1.name.as_str(), |(_, _, o)| o.name.as_str());
+            older.push(format!("{name} ({by} dates it {date})"));
+            continue;
+        }
         let facts = facts(&all, &current_cat, key);
         let name_row = facts.name_row.unwrap_or(rows[0].1);
         let mut scores = BTreeMap::new();
@@ -299,6 +315,21 @@ pub(crate) fn new_models(
             kind,
         });
     }
+    if !older.is_empty() {
+        notices.push(crate::Notice {
+            from: None,
+            to: None,
+            kind: crate::NoticeKind::OlderModelListed,
+            source: None,
+            text: format!(
+                "{} newly listed {} older than this week by {} own date, so not reported as new: {}",
+                older.len(),
+                if older.len() == 1 { "model is" } else { "models are" },
+                if older.len() == 1 { "its source's" } else { "their sources'" },
+                older.join(", ")
+            ),
+        });
+    }
     for (source, names) in held {
         notices.push(crate::Notice {
             from: None,
@@ -355,6 +386,35 @@ fn release_date(source_model: &str) -> Option<chrono::NaiveDate> {
         .filter(|d| d.year() >= 2022),
         _ => None,
     }
+}
+
+/// A model a source dates more than this many days before the window starts was available
+/// before the previous edition's week: an older model, whatever this week's listings say.
+const OLDER_THAN_DAYS: i64 = 14;
+
+/// The earliest date any source gives for the model's availability, and that source: OpenRouter's
+/// `created` (`listed_at`), models.dev's and Epoch AI's `release_date`.
+fn source_dated<'a>(rows: &[crate::facts::Row<'a>]) -> Option<(chrono::NaiveDate, &'a str)> {
+    rows.iter()
+        .filter_map(|(source, _, o)| {
+            let listed = o
+                .extras
+                .get("listed_at")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map(|t| t.date_naive());
+            let released = o
+                .extras
+                .get("release_date")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok());
+            listed
+                .into_iter()
+                .chain(released)
+                .min()
+                .map(|d| (d, *source))
+        })
+        .min()
 }
 
 /// Within the two months before the window ends (and not after it).

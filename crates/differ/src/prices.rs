@@ -349,6 +349,21 @@ pub(crate) fn changes(
             && let (Some(old), Some(new)) = (b.obs.context, c.obs.context)
             && old != new
         {
+            let (before, now) = (
+                contexts_elsewhere(&base, &id.key, c.source),
+                contexts_elsewhere(&cur, &id.key, c.source),
+            );
+            // As with prices: a catalogue documenting the maker's figure (not OpenRouter, whose
+            // own listing is what people buy) moving to the value another source gave at both
+            // ends of the week is that catalogue catching up.
+            let documents_maker = sources
+                .iter()
+                .any(|s| s.name == c.source && s.kind != SourceKind::Openrouter);
+            let reconciled_with = now
+                .iter()
+                .find(|(src, v)| **v == new && before.get(*src) == Some(&new))
+                .map(|(src, _)| src.clone())
+                .filter(|_| documents_maker);
             contexts.push(ContextChange {
                 model: id.to_string(),
                 name: c.obs.name.clone(),
@@ -356,11 +371,39 @@ pub(crate) fn changes(
                 listing: c.obs.source_model.clone(),
                 old,
                 new,
-                kind: ChangeKind::Change,
+                kind: if reconciled_with.is_some() {
+                    ChangeKind::Reconciled
+                } else {
+                    ChangeKind::Change
+                },
                 as_of: as_of(sources, c.source),
+                reconciled_with,
+                // Counts within 5% of each other are one figure written two ways (1,048,576
+                // and 1M, 131,072 and 128K), not a disagreement.
+                elsewhere: now
+                    .into_iter()
+                    .filter(|(_, v)| v.abs_diff(new) * 20 > new)
+                    .collect(),
+                also: Vec::new(),
             });
         }
     }
+    // One line per model: a dated snapshot making the same change as its alias (the base id
+    // sorts first) is named on the alias's line.
+    let mut folded: Vec<ContextChange> = Vec::new();
+    for c in contexts {
+        let key = |m: &str| ModelId::key_of(m).to_owned();
+        if let Some(first) = folded.iter_mut().find(|f| {
+            key(&f.model) == key(&c.model)
+                && f.source == c.source
+                && (f.old, f.new, f.kind) == (c.old, c.new, c.kind)
+        }) {
+            first.also.push(c.listing);
+        } else {
+            folded.push(c);
+        }
+    }
+    let mut contexts = folded;
     // Two models whose values were swapped back into place: corrections, not news.
     let swapped: BTreeSet<usize> = (0..contexts.len())
         .flat_map(|i| (0..contexts.len()).map(move |j| (i, j)))
@@ -377,6 +420,26 @@ pub(crate) fn changes(
     }
     alias_notices(sources, &prices, &listings, notices);
     (prices, listings, contexts)
+}
+
+/// The context each source other than `except` gives the model `key` in `cat`: its first
+/// listing with one (the base id sorts before its variants).
+fn contexts_elsewhere(
+    cat: &Catalogue<'_>,
+    key: &modelbrief_domain::ModelKey,
+    except: &str,
+) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (_, rows) in of_key(cat, key) {
+        for (source, _, o) in rows {
+            if *source != except
+                && let Some(ctx) = o.context
+            {
+                out.entry((*source).to_owned()).or_insert(ctx);
+            }
+        }
+    }
+    out
 }
 
 fn price_change(

@@ -403,6 +403,7 @@ fn shifts_of(
                 .then(|| old_leaders.first().map(|k| (*k).to_owned()))
                 .flatten(),
             shared: after.iter().any(|(k, o)| k != id && o.rank == e.rank),
+            rescored: false,
         });
     }
 }
@@ -440,6 +441,7 @@ pub(crate) fn shifts(
             }
             let before = ranking(&b.observations, bench);
             let after = ranking(&c.observations, bench);
+            let from = out.len();
             shifts_of(
                 &format!("{}:{bench}", s.name),
                 &leaderboard_name(&s.name, bench),
@@ -450,6 +452,13 @@ pub(crate) fn shifts(
                 c.taken_at,
                 &mut out,
             );
+            // Inside one release, a fixed-score source moving a model it had already scored
+            // has re-graded it (a new release is a new baseline and never gets here).
+            if s.kind.scores_are_fixed() && b.release == c.release {
+                for shift in &mut out[from..] {
+                    shift.rescored = shift.old_score.is_some_and(|o| o != shift.score);
+                }
+            }
         }
     }
     // Categories, across sources; held back when any of their benchmarks is.
@@ -600,7 +609,7 @@ pub(crate) fn fold(
     shifts: Vec<RankShift>,
     new_keys: &BTreeSet<String>,
 ) -> (Vec<RankShift>, Vec<Debut>) {
-    let key = |s: &RankShift| s.model.split(':').next().unwrap_or_default().to_owned();
+    let key = |s: &RankShift| modelbrief_domain::ModelId::key_of(&s.model).to_owned();
     let mut best: BTreeMap<(String, String), u32> = BTreeMap::new();
     for s in &shifts {
         best.entry((s.leaderboard.clone(), key(s)))

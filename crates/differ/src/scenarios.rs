@@ -163,18 +163,35 @@ fn claims(e: &Edition) -> String {
     for r in &e.rank_shifts {
         let old = r.old_rank.map_or_else(|| "-".into(), |n| n.to_string());
         out.push(format!(
-            "shift {} {} #{old} -> #{} {}",
+            "shift {} {} #{old} -> #{} {}{}",
             r.leaderboard,
             r.model,
             r.new_rank,
-            kind(&r.kind)
+            kind(&r.kind),
+            if r.rescored { " rescored" } else { "" }
         ));
     }
     for r in &e.removed_models {
         out.push(format!("removed {} from {}", r.model, r.source));
     }
     for c in &e.context_changes {
-        out.push(format!("context {} {} -> {}", c.model, c.old, c.new));
+        let mut line = format!(
+            "context {} {} -> {} {}",
+            c.model,
+            c.old,
+            c.new,
+            kind(&c.kind)
+        );
+        for (s, v) in &c.elsewhere {
+            line.push_str(&format!(" ({s} lists {v})"));
+        }
+        if let Some(w) = &c.reconciled_with {
+            line.push_str(&format!(" (matches {w})"));
+        }
+        if !c.also.is_empty() {
+            line.push_str(&format!(" also {}", c.also.join(",")));
+        }
+        out.push(line);
     }
     for n in &e.notices {
         out.push(format!("notice {}: {}", n.kind.as_str(), n.text));
@@ -250,6 +267,24 @@ fn a_model_that_overtakes_the_leader_is_one_shift_and_models_it_passed_are_not()
 }
 
 #[test]
+fn a_livebench_re_grade_inside_one_release_is_said_as_one_and_makes_no_matchup() {
+    let board = |b: f64| {
+        rows(&format!(
+            "alpha | Alpha | | livebench_overall={b}\nbeta | Beta | | livebench_overall=70\ngamma | Gamma | | livebench_overall=50"
+        ))
+    };
+    let lb = source(
+        "livebench",
+        SourceKind::Livebench,
+        &[(5, board(60.0)), (9, board(80.0))],
+    );
+    let e = edition(&[lb], &Settings::default());
+    expect!["shift livebench:livebench_overall alpha #2 -> #1 new_leader rescored"]
+        .assert_eq(&claims(&e));
+    assert!(e.top_stories.is_empty(), "a re-grade is not a story");
+}
+
+#[test]
 fn a_model_that_draws_level_with_the_leader_is_called_a_tie() {
     let board = |b: f64| {
         rows(&format!(
@@ -265,6 +300,108 @@ fn a_model_that_draws_level_with_the_leader_is_called_a_tie() {
         &[lb],
         &Settings::default(),
         expect!["shift bench:lb beta #2 -> #1 tied_leader"],
+    );
+}
+
+/// `rows` of OpenAI's models, each with the context window given for its source id.
+fn with_context(text: &str, contexts: &[(&str, u64)]) -> Vec<Observation> {
+    let mut out = rows(text);
+    for o in &mut out {
+        o.provider = modelbrief_domain::Provider::normalise("openai");
+        o.context = contexts
+            .iter()
+            .find(|(id, _)| *id == o.source_model)
+            .map(|(_, c)| *c);
+    }
+    out
+}
+
+#[test]
+fn a_context_change_is_one_line_per_model_says_where_sources_disagree_and_a_catch_up_is_not_news() {
+    let lite = "gpt-5.4-mini | gpt-5.4-mini | 0.75/4.5\n\
+                gpt-5.4-mini-2026-03-17 | gpt-5.4-mini-2026-03-17 | 0.75/4.5\n\
+                gpt-5-pro | gpt-5-pro | 15/120";
+    let litellm = source(
+        "litellm",
+        SourceKind::Litellm,
+        &[
+            (
+                5,
+                with_context(
+                    lite,
+                    &[
+                        ("gpt-5.4-mini", 272_000),
+                        ("gpt-5.4-mini-2026-03-17", 272_000),
+                        ("gpt-5-pro", 128_000),
+                    ],
+                ),
+            ),
+            (
+                8,
+                with_context(
+                    lite,
+                    &[
+                        ("gpt-5.4-mini", 1_050_000),
+                        ("gpt-5.4-mini-2026-03-17", 1_050_000),
+                        ("gpt-5-pro", 400_000),
+                    ],
+                ),
+            ),
+        ],
+    );
+    let or_rows = with_context(
+        "openai/gpt-5.4-mini | GPT-5.4 Mini | 0.75/4.5\nopenai/gpt-5-pro | GPT-5 Pro | 15/120",
+        &[
+            ("openai/gpt-5.4-mini", 400_000),
+            ("openai/gpt-5-pro", 400_000),
+        ],
+    );
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, or_rows.clone()), (8, or_rows)],
+    );
+    let e = edition(&[litellm, or], &Settings::default());
+    expect![[r#"
+        context gpt-5-4-mini 272000 -> 1050000 change (openrouter lists 400000) also gpt-5.4-mini-2026-03-17
+        context gpt-5-pro 128000 -> 400000 reconciled (matches openrouter)"#]]
+    .assert_eq(&claims(&e));
+    assert_eq!(
+        e.headline(),
+        "0 new models, 0 ranking shifts, 0 price changes, 1 context change",
+        "the catch-up is not counted"
+    );
+}
+
+#[test]
+fn a_model_its_source_dates_a_month_before_the_week_is_an_older_model_newly_listed_not_a_release() {
+    let before = rows("openai/gpt-5 | GPT-5 | 1.25/10");
+    let mut after = rows(
+        "openai/gpt-5 | GPT-5 | 1.25/10\n\
+         x-ai/grok-build-0.1 | xAI: Grok Build 0.1 | 1/4\n\
+         acme/fresh-2 | Fresh 2 | 3/15",
+    );
+    let unix = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp()
+    };
+    after[1].extras.insert("listed_at", unix("2026-05-20"));
+    after[2].extras.insert("listed_at", unix("2026-07-08"));
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, before), (8, after)],
+    );
+    check(
+        &[or],
+        &Settings::default(),
+        expect![[r#"
+            new fresh-2 "Fresh 2" 3/15 new
+            notice older_model_listed: 1 newly listed model is older than this week by its source's own date, so not reported as new: xAI: Grok Build 0.1 (openrouter dates it 2026-05-20)"#]],
     );
 }
 

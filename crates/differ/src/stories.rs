@@ -60,9 +60,10 @@ const MIN_SCORE: f64 = 3.0;
 /// The top stories of an edition whose sections are complete; `sources_of` says how many
 /// sources list a model key now.
 pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Vec<TopStory> {
-    let key = |id: &str| id.split(':').next().unwrap_or_default().to_owned();
+    let key = |id: &str| modelbrief_domain::ModelId::key_of(id).to_owned();
     let mut all: Vec<(usize, TopStory)> = Vec::new();
-    for s in e.shown_shifts() {
+    // A re-grade moves a model on the board, but nothing happened to the model.
+    for s in e.shown_shifts().filter(|s| !s.rescored) {
         let on_category = s.leaderboard.starts_with("category:");
         let (kind, score, what) = match s.kind {
             ShiftKind::NewLeader => (

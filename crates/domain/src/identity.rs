@@ -63,6 +63,14 @@ pub struct ModelId {
     pub variant: Option<String>,
 }
 
+impl ModelId {
+    /// The key part of a model id as [`fmt::Display`] writes it (`gpt-5-4-mini:20260317` →
+    /// `gpt-5-4-mini`): the one place that knows the written form.
+    pub fn key_of(written: &str) -> &str {
+        written.split_once(':').map_or(written, |(k, _)| k)
+    }
+}
+
 impl fmt::Display for ModelId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.variant {

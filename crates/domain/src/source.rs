@@ -93,6 +93,14 @@ impl SourceKind {
         )
     }
 
+    /// Whether a model's score, once measured, stays put for the whole release (LiveBench's
+    /// question set is fixed per release): a changed score of a model already on the board is a
+    /// re-grade, not a new result. Arena ratings move with every vote, Artificial Analysis
+    /// re-weights its indices, and an Aider row that changes is a new run of the model.
+    pub fn scores_are_fixed(self) -> bool {
+        matches!(self, SourceKind::Livebench)
+    }
+
     /// Whether its rows may carry prices that count as listings: the catalogues, and HTML
     /// tables (whose configuration may name price columns).
     pub fn may_list_prices(self) -> bool {

@@ -484,6 +484,13 @@ impl BriefView {
                     None => format!("new at #{}", s.new_rank),
                 },
                 label: match s.kind {
+                    _ if s.rescored => format!(
+                        "re-scored by {} inside its release: was {}",
+                        s.leaderboard
+                            .split_once(':')
+                            .map_or("its source", |(src, _)| src),
+                        s.old_score.map(score).unwrap_or_default()
+                    ),
                     ShiftKind::NewLeader => "new #1".into(),
                     ShiftKind::TiedLeader => "ties for #1".into(),
                     ShiftKind::EnteredTop => "enters the top".into(),
@@ -570,7 +577,20 @@ impl BriefView {
                         (a, b) if a == b => (thousands(c.old), thousands(c.new)),
                         pair => pair,
                     };
-                    format!("{old} \u{2192} {new} tokens")
+                    let mut line = format!("{old} \u{2192} {new} tokens");
+                    if !c.also.is_empty() {
+                        line.push_str(&format!(" (also {})", c.also.join(", ")));
+                    }
+                    if let Some(with) = &c.reconciled_with {
+                        line.push_str(&format!(
+                            ", now matching {with}: a catalogue fix, not a change of the model"
+                        ));
+                    }
+                    // Sources that disagree are said to, with their figure.
+                    for (source, v) in &c.elsewhere {
+                        line.push_str(&format!("; {source} lists {}", tokens(*v)));
+                    }
+                    line
                 },
                 correction: c.kind == ChangeKind::Correction,
                 cited: listing_cited(&c.source, &c.listing, c.as_of),
@@ -584,10 +604,7 @@ impl BriefView {
                 status: match s.status {
                     SourceStatus::Ok => "ok",
                     SourceStatus::Stale => "stale",
-                    // Nothing on record tried it: it is not failing, it is not there yet.
-                    SourceStatus::Failing if s.last_pull.is_none() && s.last_success.is_none() => {
-                        "waiting"
-                    }
+                    SourceStatus::Waiting => "waiting",
                     SourceStatus::Failing => "failing",
                 }
                 .into(),
@@ -600,7 +617,7 @@ impl BriefView {
                         ),
                         (SourceStatus::Ok, Some(t)) => format!("last pulled {}", date(t)),
                         (_, Some(t)) => format!("no successful pull since {}", date(t)),
-                        (_, None) if s.last_pull.is_none() => "not pulled yet".into(),
+                        (SourceStatus::Waiting, _) => "not pulled yet".into(),
                         (_, None) => "never pulled successfully".into(),
                     };
                     match &s.data_date {
@@ -753,6 +770,9 @@ mod tests {
             new,
             kind: ChangeKind::Change,
             as_of: at,
+            reconciled_with: None,
+            elsewhere: Default::default(),
+            also: Vec::new(),
         };
         e.context_changes = vec![change(131_072, 128_000), change(128_000, 1_000_000)];
         let v = BriefView::new(&e);
@@ -761,5 +781,35 @@ mod tests {
             "131,072 \u{2192} 128,000 tokens"
         );
         assert_eq!(v.context_changes[1].change, "128K \u{2192} 1M tokens");
+    }
+
+    #[test]
+    fn a_context_change_names_the_sources_that_disagree_and_the_listings_it_covers() {
+        let at = Timestamp::parse("2026-06-29T06:00:00Z").unwrap();
+        let window = modelbrief_differ::Window { from: at, to: at };
+        let mut e = modelbrief_differ::compute(
+            "2026-W27",
+            window,
+            &[],
+            &Default::default(),
+            &Default::default(),
+        );
+        e.context_changes = vec![modelbrief_differ::ContextChange {
+            model: "gpt-5-4-mini".into(),
+            name: "gpt-5.4-mini".into(),
+            source: "litellm".into(),
+            listing: "gpt-5.4-mini".into(),
+            old: 272_000,
+            new: 1_050_000,
+            kind: ChangeKind::Change,
+            as_of: at,
+            reconciled_with: None,
+            elsewhere: [("openrouter".to_owned(), 400_000)].into(),
+            also: vec!["gpt-5.4-mini-2026-03-17".into()],
+        }];
+        assert_eq!(
+            BriefView::new(&e).context_changes[0].change,
+            "272K \u{2192} 1.05M tokens (also gpt-5.4-mini-2026-03-17); openrouter lists 400K"
+        );
     }
 }
