@@ -497,7 +497,8 @@ async fn the_brief_calls_ties_free_listings_route_moves_and_followed_aliases_wha
     );
     assert!(listing(&w27, "sambanova/gpt-oss-120b").is_some());
 
-    // W28: a paid listing at $0 is "now free", never "cheaper −100%"; Hy3 leaves preview.
+    // W28: a paid listing at $0 is said as listed at $0, never "cheaper −100%" (nor "free":
+    // it may be a promotion or a slip); Hy3 leaves preview.
     let w28 = brief_json(&app, &["--week", "2026-W28"]).await;
     assert_eq!(
         find(&w28["price_changes"], "qwen3-30b-a3b-instruct-2507")["kind"],
@@ -513,7 +514,8 @@ async fn the_brief_calls_ties_free_listings_route_moves_and_followed_aliases_wha
             &["brief", "--week", "2026-W28", "--format", "text"],
         )
         .await;
-    assert!(text.contains("now free"), "{text}");
+    assert!(text.contains("listed at $0 now (was paid)"), "{text}");
+    assert!(!text.contains("now free"), "{text}");
     assert!(!text.contains("\u{2212}100.0%"), "{text}");
 }
 

@@ -233,6 +233,43 @@ pub fn compute(
             m.ranks.insert(board, rank);
         }
     }
+    // A new model's rank on every source board it is scored on, not only where it enters the
+    // top: Kimi K2's Aider debut at #21 is news too. The rank of the variant whose scores are
+    // shown, on that source's current board.
+    let mut boards: BTreeMap<String, BTreeMap<String, (u32, bool)>> = BTreeMap::new();
+    for m in &mut new_models {
+        let unranked: Vec<String> = m
+            .scores
+            .keys()
+            .filter(|b| !m.ranks.contains_key(*b))
+            .cloned()
+            .collect();
+        for board in unranked {
+            let Some((source, bench)) = board.split_once(':') else {
+                continue;
+            };
+            let Some(cur) = sources
+                .iter()
+                .find(|s| s.name == source)
+                .and_then(|s| s.current.as_ref())
+            else {
+                continue;
+            };
+            let table = boards
+                .entry(board.clone())
+                .or_insert_with(|| rank::ranks_on(&cur.observations, bench));
+            let id = match m.score_variants.get(source) {
+                Some(v) => format!("{}:{}", m.model, v.replace(", ", "+")),
+                None => m.model.clone(),
+            };
+            if let Some(&(rank, shared)) = table.get(&id) {
+                if shared {
+                    m.shared_ranks.push(board.clone());
+                }
+                m.ranks.insert(board, rank);
+            }
+        }
+    }
     readable_names(&mut rank_shifts, sources);
     let matchup = compare::of_the_week(sources, &rank_shifts, settings);
     let health = edition::health(sources, window, settings);

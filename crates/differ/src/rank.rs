@@ -257,6 +257,20 @@ fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
     rank_entries(best)
 }
 
+/// Each model id's (rank, shared) on a source's own board of `benchmark`, as [`shifts`]
+/// ranks it.
+pub(crate) fn ranks_on(obs: &[Observation], benchmark: &str) -> BTreeMap<String, (u32, bool)> {
+    let table = ranking(obs, benchmark);
+    let mut count: BTreeMap<u32, usize> = BTreeMap::new();
+    for e in table.values() {
+        *count.entry(e.rank).or_default() += 1;
+    }
+    table
+        .into_iter()
+        .map(|(id, e)| (id, (e.rank, count[&e.rank] > 1)))
+        .collect()
+}
+
 /// The source's name, plus the variant when the name does not already say it
 /// (Aider's three `openai/gpt-5` runs differ only by reasoning effort).
 fn display_name(o: &Observation) -> String {

@@ -285,6 +285,35 @@ fn a_livebench_re_grade_inside_one_release_is_said_as_one_and_makes_no_matchup()
 }
 
 #[test]
+fn a_new_model_below_the_top_still_has_its_rank_beside_its_score_but_no_story_of_it() {
+    // Twenty models scored 80 down to 61; Kimi K2 debuts at 65.5, between 66 and 65: #16.
+    let board: String = (0..20)
+        .map(|i| format!("m{i} | M{i} | | lb={}\n", 80 - i))
+        .collect();
+    let lb = source(
+        "aider",
+        SourceKind::Aider,
+        &[
+            (5, rows(&board)),
+            (9, rows(&format!("{board}kimi-k2 | Kimi K2 | | lb=65.5"))),
+        ],
+    );
+    let e = edition(&[lb], &Settings::default());
+    let m = &e.new_models[0];
+    assert_eq!(m.model, "kimi-k2");
+    assert_eq!(m.ranks.get("aider:lb"), Some(&16), "{:?}", m.ranks);
+    assert!(e.rank_shifts.is_empty(), "below the top: no shift");
+    assert_eq!(
+        e.top_stories
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>(),
+        ["New: Kimi K2"],
+        "a rank that far down is not the story"
+    );
+}
+
+#[test]
 fn a_model_that_draws_level_with_the_leader_is_called_a_tie() {
     let board = |b: f64| {
         rows(&format!(

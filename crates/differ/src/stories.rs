@@ -57,6 +57,9 @@ const MAX_STORIES: usize = 5;
 /// Stories scoring less are kept only to reach three.
 const MIN_SCORE: f64 = 3.0;
 
+/// The lowest rank a new model's story names (its rank on every board is in its section).
+const STORY_MAX_RANK: u32 = 10;
+
 /// The top stories of an edition whose sections are complete; `sources_of` says how many
 /// sources list a model key now.
 pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Vec<TopStory> {
@@ -134,7 +137,13 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
                         }
                     }
                     None => {
-                        if let Some((board, best)) = m.ranks.iter().min_by_key(|(b, r)| (**r, *b)) {
+                        // A rank is a story only near the top; the rest are in the section.
+                        if let Some((board, best)) = m
+                            .ranks
+                            .iter()
+                            .filter(|(_, r)| **r <= STORY_MAX_RANK)
+                            .min_by_key(|(b, r)| (**r, *b))
+                        {
                             let joint = if m.shared_ranks.contains(board) {
                                 "joint "
                             } else {
@@ -162,14 +171,17 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
     for p in &e.price_changes {
         let moved = match p.kind {
             ChangeKind::Change => p.pct.abs(),
-            ChangeKind::BecameFree | ChangeKind::BecamePaid => 50.0,
+            // A paid listing priced at nothing is as often a promotion or a listing slip as a
+            // model made free: news, but not the week's first story.
+            ChangeKind::BecameFree => 0.0,
+            ChangeKind::BecamePaid => 50.0,
             _ => continue,
         };
         let k = key(&p.model);
         let many = sources_of(&k) >= 2;
         let score = (2.0 + moved / 20.0).min(5.0) + if many { 1.0 } else { 0.0 };
         let what = match p.kind {
-            ChangeKind::BecameFree => "is now free".to_owned(),
+            ChangeKind::BecameFree => "is listed at $0".to_owned(),
             ChangeKind::BecamePaid if p.free_listing_kept == Some(false) => {
                 "is now paid (its free listing is gone)".to_owned()
             }

@@ -106,6 +106,8 @@ pub struct PriceView {
     pub output: String,
     pub pct: String,
     pub direction: String,
+    /// The price went down (shown in the "good" colour).
+    pub cheaper: bool,
     pub correction: bool,
     pub cited: String,
 }
@@ -337,7 +339,8 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
         direction: if p.kind == ChangeKind::Correction {
             "corrected".into()
         } else if p.kind == ChangeKind::BecameFree {
-            "now free".into()
+            // What the listing says, no more: a paid listing at $0 may be a promotion or a slip.
+            "listed at $0 now (was paid)".into()
         } else if p.kind == ChangeKind::BecamePaid {
             if p.free_listing_kept == Some(false) {
                 "now paid (its free listing is gone)".into()
@@ -363,6 +366,11 @@ fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
             "cheaper".into()
         } else {
             "pricier".into()
+        },
+        cheaper: match p.kind {
+            ChangeKind::BecameFree => true,
+            ChangeKind::Change => p.pct < 0.0,
+            _ => false,
         },
         correction: p.kind == ChangeKind::Correction,
         cited: format!(
