@@ -157,16 +157,23 @@ async fn lmarena_aider_and_litellm_weeks_of_2025_read_true() {
         (Some(128_000), Some(300_000), Some("correction"))
     );
     // Removed from LiteLLM on 07-21, confirmed by the next healthy pull. Claude Instant 1 is not
-    // among them: LiteLLM still lists it as Bedrock's `anthropic.claude-instant-v1`. (QwQ stays
-    // here because this config has no alias file; the shipped one links `qwen-qwq-32b` to
-    // `qwq-32b`, which SambaNova still lists.)
-    let removed: Vec<&str> = e["removed_models"]
+    // gone: LiteLLM still lists it as Bedrock's `anthropic.claude-instant-v1`, so only
+    // Anthropic's own listing is said to have gone. (QwQ stays here because this config has no
+    // alias file; the shipped one links `qwen-qwq-32b` to `qwq-32b`, which SambaNova still lists.)
+    let removed: Vec<(&str, Option<&str>)> = e["removed_models"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["model"].as_str().unwrap())
+        .map(|m| (m["model"].as_str().unwrap(), m["maker_listing"].as_str()))
         .collect();
-    assert_eq!(removed, ["claude-instant-1-2", "qwen-qwq-32b"]);
+    assert_eq!(
+        removed,
+        [
+            ("claude-instant-1", Some("anthropic")),
+            ("claude-instant-1-2", None),
+            ("qwen-qwq-32b", None)
+        ]
+    );
 
     // 08-18 .. 08-25: three GPT-5 runs, one `model` string, told apart by reasoning effort.
     let e = at(&app, "2025-08-25T13:00:00Z").await;

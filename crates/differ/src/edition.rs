@@ -100,6 +100,13 @@ pub struct NewModel {
     pub output_per_mtok: Option<Decimal>,
     /// Which listing the price is: `first_party`, `openrouter` or `cheapest_route`.
     pub price_basis: Option<String>,
+    /// The source of the listing the price comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_source: Option<String>,
+    /// Other sources whose own listing of the model (the maker's, or OpenRouter's) gives another
+    /// price now: source → its price. The sources disagree; the brief says so.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices_elsewhere: BTreeMap<String, Price>,
     pub context: Option<u64>,
     pub reasoning: Option<bool>,
     /// Headline scores known for the model (best variant), by leaderboard.
@@ -138,6 +145,15 @@ pub enum NewModelKind {
     #[default]
     New,
     GenerallyAvailable,
+}
+
+/// A listing's price per 1M tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Price {
+    #[serde(with = "rust_decimal::serde::float")]
+    pub input_per_mtok: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub output_per_mtok: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -220,6 +236,20 @@ pub struct RemovedModel {
     /// "no longer lists … still listed by …"), the model itself is not gone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub still_listed_by: Vec<String>,
+    /// Only the maker's own listing went (Anthropic's API rows of Claude 2 in LiteLLM) while
+    /// the source still lists the model through the routes in `still_sold_via` (Bedrock):
+    /// the maker named here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maker_listing: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub still_sold_via: Vec<String>,
+}
+
+impl RemovedModel {
+    /// Nothing lists the model any more (not only one source or its maker's own listing).
+    pub fn is_gone(&self) -> bool {
+        self.still_listed_by.is_empty() && self.maker_listing.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -445,10 +475,8 @@ impl Edition {
             parts.push(format!("{ga} now generally available"));
         }
         // A model one source dropped while another still lists it is not "removed".
-        let (gone, dropped): (Vec<&RemovedModel>, Vec<&RemovedModel>) = self
-            .removed_models
-            .iter()
-            .partition(|r| r.still_listed_by.is_empty());
+        let (gone, dropped): (Vec<&RemovedModel>, Vec<&RemovedModel>) =
+            self.removed_models.iter().partition(|r| r.is_gone());
         if !gone.is_empty() {
             parts.push(n(gone.len(), "removal", "removals"));
         }

@@ -38,6 +38,52 @@ impl Facts<'_> {
             .map(|l| format!("{} ({}: {})", l.basis, l.source, l.obs.source_model))
     }
 
+    /// What the other sources' own listings of the model (first-party or OpenRouter's, not a
+    /// reseller's) charge, where it differs from the chosen listing.
+    pub fn prices_elsewhere(
+        &self,
+        catalogue: &Catalogue<'_>,
+        key: &ModelKey,
+    ) -> std::collections::BTreeMap<String, crate::Price> {
+        let mut out = std::collections::BTreeMap::new();
+        let Some(chosen) = self.priced else {
+            return out;
+        };
+        let base = ModelId {
+            key: key.clone(),
+            variant: None,
+        };
+        let price =
+            |o: &Observation| Some((o.input_per_mtok?.decimal(), o.output_per_mtok?.decimal()));
+        let Some(mine) = price(chosen.obs) else {
+            return out;
+        };
+        let rows = catalogue.get(&base).map(Vec::as_slice).unwrap_or_default();
+        let mut others: Vec<&str> = rows.iter().map(|(s, _, _)| *s).collect();
+        others.sort_unstable();
+        others.dedup();
+        for source in others.into_iter().filter(|s| *s != chosen.source) {
+            let own: Vec<Row<'_>> = rows
+                .iter()
+                .copied()
+                .filter(|(s, _, _)| *s == source)
+                .collect();
+            if let Some(l) = canonical(&own, true).filter(|l| l.basis != "cheapest_route")
+                && let Some(theirs) = price(l.obs)
+                && theirs != mine
+            {
+                out.insert(
+                    source.to_owned(),
+                    crate::Price {
+                        input_per_mtok: theirs.0,
+                        output_per_mtok: theirs.1,
+                    },
+                );
+            }
+        }
+        out
+    }
+
     /// The chosen listing's input and output prices per 1M tokens.
     pub fn prices(&self) -> (Option<rust_decimal::Decimal>, Option<rust_decimal::Decimal>) {
         let obs = self.priced.map(|l| l.obs);

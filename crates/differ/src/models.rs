@@ -303,6 +303,8 @@ pub(crate) fn new_models(
             input_per_mtok,
             output_per_mtok,
             price_basis: facts.price_basis(),
+            price_source: facts.priced.map(|l| l.source.to_owned()),
+            prices_elsewhere: facts.prices_elsewhere(&current_cat, key),
             context: facts.context,
             reasoning: facts.reasoning,
             scores,
@@ -519,13 +521,104 @@ pub(crate) fn removed_models(
                             .filter(|o| **o != s.name)
                             .map(|o| (*o).to_owned())
                             .collect(),
+                        maker_listing: None,
+                        still_sold_via: Vec::new(),
                     });
                 }
             }
         }
+        maker_listings_dropped(s, window, &listed_by, &mut out);
     }
     out.sort_by(|a, b| (&a.source, &a.model).cmp(&(&b.source, &b.model)));
     out
+}
+
+/// A catalogue that documents makers' own prices (LiteLLM, models.dev) dropping the maker's
+/// listing of a model while it still lists the model through resellers: Anthropic's API no
+/// longer selling Claude 2 while Bedrock does is news, though the model is still listed. Said
+/// once, in the week of the first healthy pull without it: only the window's two ends are read
+/// in full, so a later week's baseline no longer has the row to miss. One pull suffices, as
+/// such a catalogue is one file, and a pull that lost rows wholesale is quarantined, not healthy.
+fn maker_listings_dropped(
+    s: &SourceInput,
+    window: Window,
+    listed_by: &BTreeMap<&ModelKey, BTreeSet<&str>>,
+    out: &mut Vec<RemovedModel>,
+) {
+    if !matches!(s.kind, SourceKind::Litellm | SourceKind::ModelsDev) {
+        return;
+    }
+    let (Some(base), Some(cur)) = (&s.baseline, &s.current) else {
+        return;
+    };
+    if base.id == cur.id {
+        return;
+    }
+    // The healthy pulls since the source's content moved on from the baseline, oldest first
+    // (only the two ends are read in full: the rows in between are known by id only).
+    let confirming: Vec<Timestamp> = s
+        .history
+        .iter()
+        .filter(|p| p.healthy && p.at > base.taken_at)
+        .filter(|p| p.models.as_ref().is_some_and(|m| m.id != base.id))
+        .map(|p| p.at)
+        .collect();
+    let Some(&confirmed_at) = confirming.first() else {
+        return;
+    };
+    if !window.contains(confirmed_at) {
+        return;
+    }
+    let makers = |obs: &'_ [Observation]| -> BTreeMap<ModelKey, (String, String)> {
+        obs.iter()
+            .filter(|o| !o.is_alias)
+            .filter_map(|o| {
+                Some((
+                    o.model.key.clone(),
+                    (o.provider.as_ref()?.to_string(), o.name.clone()),
+                ))
+            })
+            .collect()
+    };
+    let (before, now) = (makers(&base.observations), makers(&cur.observations));
+    for (key, (maker, name)) in before {
+        if now.contains_key(&key) {
+            continue;
+        }
+        let routes: BTreeSet<&str> = cur
+            .observations
+            .iter()
+            .filter(|o| o.model.key == key && !o.is_alias)
+            .filter_map(|o| o.route.as_deref())
+            .collect();
+        if routes.is_empty() {
+            continue; // gone altogether: the removal rule above says so
+        }
+        // The last healthy pull that still showed the baseline.
+        let last_seen = s
+            .history
+            .iter()
+            .filter(|p| p.healthy && p.models.as_ref().is_some_and(|m| m.id == base.id))
+            .map(|p| p.at)
+            .next_back()
+            .unwrap_or(base.taken_at);
+        out.push(RemovedModel {
+            model: key.to_string(),
+            name,
+            source: s.name.clone(),
+            last_seen,
+            confirmed_at,
+            still_listed_by: listed_by
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter(|o| **o != s.name)
+                .map(|o| (*o).to_owned())
+                .collect(),
+            maker_listing: Some(maker),
+            still_sold_via: routes.into_iter().map(str::to_owned).collect(),
+        });
+    }
 }
 
 #[cfg(test)]

@@ -172,7 +172,14 @@ fn claims(e: &Edition) -> String {
         ));
     }
     for r in &e.removed_models {
-        out.push(format!("removed {} from {}", r.model, r.source));
+        let mut line = format!("removed {} from {}", r.model, r.source);
+        if let Some(m) = &r.maker_listing {
+            line.push_str(&format!(
+                " (only {m}'s own listing; still via {})",
+                r.still_sold_via.join(",")
+            ));
+        }
+        out.push(line);
     }
     for c in &e.context_changes {
         let mut line = format!(
@@ -432,6 +439,91 @@ fn a_model_its_source_dates_a_month_before_the_week_is_an_older_model_newly_list
             new fresh-2 "Fresh 2" 3/15 new
             notice older_model_listed: 1 newly listed model is older than this week by its source's own date, so not reported as new: xAI: Grok Build 0.1 (openrouter dates it 2026-05-20)"#]],
     );
+}
+
+#[test]
+fn a_new_model_whose_sources_disagree_on_its_price_says_both() {
+    let mut lite = rows("minimax/MiniMax-M3 | MiniMax-M3 | 0.6/2.4");
+    lite[0].provider = modelbrief_domain::Provider::normalise("minimax");
+    let mut or = rows("minimax/minimax-m3 | MiniMax M3 | 0.3/1.2");
+    or[0].provider = modelbrief_domain::Provider::normalise("minimax");
+    let e = edition(
+        &[
+            source(
+                "litellm",
+                SourceKind::Litellm,
+                &[(5, Vec::new()), (8, lite)],
+            ),
+            source(
+                "openrouter",
+                SourceKind::Openrouter,
+                &[(5, Vec::new()), (8, or)],
+            ),
+        ],
+        &Settings::default(),
+    );
+    let m = &e.new_models[0];
+    assert_eq!(
+        m.price_source.as_deref(),
+        Some("litellm"),
+        "the maker's row is canonical"
+    );
+    let theirs = &m.prices_elsewhere["openrouter"];
+    assert_eq!(
+        (
+            theirs.input_per_mtok.to_string(),
+            theirs.output_per_mtok.to_string()
+        ),
+        ("0.3".to_owned(), "1.2".to_owned())
+    );
+    assert_eq!(
+        e.top_stories[0].text,
+        "New: MiniMax M3 by minimax, $0.6 in / $2.4 out per 1M tokens (litellm; openrouter: $0.3 / $1.2)"
+    );
+}
+
+#[test]
+fn a_maker_dropping_its_own_listing_while_a_reseller_keeps_the_model_is_said_once() {
+    let row = |id: &str, provider: Option<&str>, route: Option<&str>| {
+        let mut o = rows(&format!("{id} | {id} | 8/24")).remove(0);
+        o.provider = provider.and_then(modelbrief_domain::Provider::normalise);
+        o.route = route.map(str::to_owned);
+        o
+    };
+    let maker = row("claude-2", Some("anthropic"), Some("anthropic"));
+    let bedrock = row("anthropic.claude-v2", None, Some("bedrock"));
+    let before = vec![maker, bedrock.clone()];
+    let after = vec![bedrock];
+    let litellm = source(
+        "litellm",
+        SourceKind::Litellm,
+        &[(5, before.clone()), (8, after.clone()), (10, after.clone())],
+    );
+    check(
+        &[litellm],
+        &Settings::default(),
+        expect!["removed claude-2 from litellm (only anthropic's own listing; still via bedrock)"],
+    );
+    // The week after, nothing more is said of it.
+    let later = |d: u32| Timestamp::from_datetime(day(d).datetime() + chrono::Duration::days(7));
+    let next = Window {
+        from: later(6),
+        to: later(13),
+    };
+    let mut litellm = source(
+        "litellm",
+        SourceKind::Litellm,
+        &[(5, before), (8, after.clone()), (10, after)],
+    );
+    litellm.baseline = litellm.current.clone();
+    let e = compute(
+        "2026-W29",
+        next,
+        &[litellm],
+        &BTreeMap::new(),
+        &Settings::default(),
+    );
+    assert!(e.removed_models.is_empty(), "{:?}", e.removed_models);
 }
 
 #[test]

@@ -117,6 +117,22 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
                         present::money_or_na(m.input_per_mtok),
                         present::money_or_na(m.output_per_mtok)
                     ));
+                    // Where sources disagree, whose price that is and what the other says.
+                    if !m.prices_elsewhere.is_empty() {
+                        let by = m.price_source.as_deref().unwrap_or("one source");
+                        let theirs: Vec<String> = m
+                            .prices_elsewhere
+                            .iter()
+                            .map(|(source, p)| {
+                                format!(
+                                    "{source}: {} / {}",
+                                    present::money(p.input_per_mtok),
+                                    present::money(p.output_per_mtok)
+                                )
+                            })
+                            .collect();
+                        text.push_str(&format!(" ({by}; {})", theirs.join("; ")));
+                    }
                 }
                 // Its #1 (or shared #1) is said here: one story per model.
                 let lead = e.shown_shifts().find(|s| {
@@ -203,11 +219,7 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
             },
         ));
     }
-    for r in e
-        .removed_models
-        .iter()
-        .filter(|r| r.still_listed_by.is_empty())
-    {
+    for r in e.removed_models.iter().filter(|r| r.is_gone()) {
         all.push((
             3,
             TopStory {

@@ -431,6 +431,18 @@ impl BriefView {
                             .replacen("cheapest_route", "cheapest route", 1)
                             .replacen("openrouter (", "OpenRouter listing (", 1)
                     })
+                    .map(|b| {
+                        // Sources that disagree on the price are said to, with theirs.
+                        let mut b = b;
+                        for (source, p) in &m.prices_elsewhere {
+                            b.push_str(&format!(
+                                "; {source} lists {} in / {} out",
+                                money(p.input_per_mtok),
+                                money(p.output_per_mtok)
+                            ));
+                        }
+                        b
+                    })
                     .unwrap_or_default(),
                 context: m.context.map_or_else(|| "n/a".into(), tokens),
                 reasoning: match m.reasoning {
@@ -525,7 +537,15 @@ impl BriefView {
             .map(|r| RemovedView {
                 name: r.name.clone(),
                 model: r.model.clone(),
-                cited: if r.still_listed_by.is_empty() {
+                cited: if let Some(maker) = &r.maker_listing {
+                    format!(
+                        "{} no longer lists {maker}'s own listing of it (last on {}, gone {}); still sold via {}",
+                        r.source,
+                        date(r.last_seen),
+                        date(r.confirmed_at),
+                        r.still_sold_via.join(", ")
+                    )
+                } else if r.still_listed_by.is_empty() {
                     format!(
                         "last listed by {} on {}; confirmed gone {}",
                         r.source,
