@@ -3,6 +3,7 @@
 //! Everything here is pure: values are parsed into these types at the edge (config, adapters)
 //! and the rest of the code takes the parsed types. No IO, no SQL, no HTTP.
 
+pub mod feedback;
 pub mod identity;
 pub mod notice;
 pub mod observation;
@@ -11,6 +12,7 @@ pub mod source;
 pub mod subscriber;
 pub mod time;
 
+pub use feedback::{FeedbackEvent, FeedbackKind, FeedbackSource};
 pub use identity::{ModelId, ModelKey, Provider};
 pub use notice::PullNotice;
 pub use observation::{
