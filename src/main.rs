@@ -127,6 +127,23 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Bounces and complaints reported after the send.
+    Feedback {
+        #[command(subcommand)]
+        command: FeedbackCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedbackCommand {
+    /// Read delivery-status (RFC 3464) and abuse (RFC 5965) reports from a maildir; hard
+    /// bounces and complaints suppress their subscriber. Exit 1 when a message was unreadable.
+    Read {
+        #[arg(long, value_name = "DIR")]
+        maildir: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -457,6 +474,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Text => print!("{}", status::text(&report)),
             }
             Ok(if report.attention.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Feedback {
+            command: FeedbackCommand::Read { maildir, format },
+        } => {
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
+            let report = modelbrief_app::feedback::read_maildir(&store, &maildir, clock).await;
+            store.close().await;
+            let report = report?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Text => print!("{}", modelbrief_app::feedback::text(&report)),
+            }
+            Ok(if report.unreadable.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

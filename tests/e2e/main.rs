@@ -13,6 +13,7 @@ mod config_errors;
 mod daemon;
 mod demo;
 mod epoch;
+mod feedback;
 mod html_table;
 mod ingest;
 mod ingest_faults;

@@ -62,6 +62,8 @@ pub struct Config {
     #[serde(default)]
     pub web: WebConfig,
     #[serde(default)]
+    pub feedback: FeedbackConfig,
+    #[serde(default)]
     pub tokens: TokensConfig,
     #[serde(default)]
     pub consent: ConsentConfig,
@@ -270,6 +272,88 @@ impl Default for MailConfig {
             unsubscribe_mailto: None,
             dkim: None,
         }
+    }
+}
+
+/// `[feedback]`: email services that report bounces and complaints after the send, each on its
+/// own webhook (`/webhooks/ses`, `/webhooks/postmark`, `/webhooks/sendgrid`). A service not
+/// configured here gets 404.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackConfig {
+    pub ses: Option<SesFeedbackConfig>,
+    pub postmark: Option<PostmarkFeedbackConfig>,
+    pub sendgrid: Option<SendgridFeedbackConfig>,
+}
+
+/// `[feedback.ses]`: Amazon SES through an SNS topic subscribed to `/webhooks/ses`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SesFeedbackConfig {
+    /// Only these topics are believed (empty: any topic whose signature verifies).
+    pub topic_arns: Vec<String>,
+    /// Signing-certificate hosts believed besides AWS's `sns.<region>.amazonaws.com`
+    /// (`host:port`; plain HTTP only on loopback). For a test server or a private mirror.
+    pub extra_cert_hosts: Vec<String>,
+}
+
+/// `[feedback.postmark]`: the webhook URL's Basic credentials; the password comes from
+/// `MODELBRIEF__FEEDBACK__POSTMARK__PASSWORD`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostmarkFeedbackConfig {
+    pub username: String,
+}
+
+/// `[feedback.sendgrid]`: the signed Event Webhook's verification key (base64, as SendGrid
+/// shows it; a public key, not a secret).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SendgridFeedbackConfig {
+    pub public_key: String,
+}
+
+impl FeedbackConfig {
+    pub fn settings(
+        &self,
+        secrets: &Secrets,
+    ) -> Result<modelbrief_web::FeedbackSettings, ConfigError> {
+        let postmark = match &self.postmark {
+            None => None,
+            Some(p) => {
+                let password = secrets.postmark_password.clone().ok_or_else(|| {
+                    ConfigError("[feedback.postmark] needs MODELBRIEF__FEEDBACK__POSTMARK__PASSWORD (the password in the webhook URL's credentials)".into())
+                })?;
+                if p.username.trim().is_empty() {
+                    return Err(ConfigError("[feedback.postmark] username is empty".into()));
+                }
+                Some(modelbrief_web::PostmarkSettings {
+                    username: p.username.clone(),
+                    password,
+                })
+            }
+        };
+        let sendgrid = match &self.sendgrid {
+            None => None,
+            Some(s) if s.public_key.trim().is_empty() => {
+                return Err(ConfigError(
+                    "[feedback.sendgrid] public_key is empty: paste the verification key SendGrid shows for the signed Event Webhook".into(),
+                ));
+            }
+            Some(s) => Some(modelbrief_web::SendgridSettings {
+                public_key: s.public_key.trim().to_owned(),
+            }),
+        };
+        Ok(modelbrief_web::FeedbackSettings {
+            ses: self.ses.as_ref().map(|s| modelbrief_web::SesSettings {
+                topic_arns: s.topic_arns.clone(),
+                cert_rules: modelbrief_feedback::ses::CertRules {
+                    extra_hosts: s.extra_cert_hosts.clone(),
+                },
+            }),
+            postmark,
+            sendgrid,
+        })
     }
 }
 
@@ -631,10 +715,18 @@ pub fn readiness(loaded: &Loaded) -> Vec<(&'static str, Result<(), String>)> {
         Some(d) => d.load(&loaded.secrets).map(|_| ()).map_err(|e| e.0),
         None => Ok(()),
     };
+    let feedback = cfg
+        .feedback
+        .settings(&loaded.secrets)
+        .map(|_| ())
+        .map_err(|e| e.0);
     vec![
         ("ingest, brief, compare, status", Ok(())),
-        ("serve", keys.clone().and(smtp.clone())),
-        ("send, tick, daemon", keys.and(smtp).and(dkim)),
+        (
+            "serve",
+            keys.clone().and(smtp.clone()).and(feedback.clone()),
+        ),
+        ("send, tick, daemon", keys.and(smtp).and(dkim).and(feedback)),
     ]
 }
 
@@ -661,17 +753,20 @@ pub struct Secrets {
     pub previous_secrets: Vec<SecretString>,
     /// `MODELBRIEF__MAIL__DKIM_PRIVATE_KEY`.
     pub dkim_private_key: Option<SecretString>,
+    /// `MODELBRIEF__FEEDBACK__POSTMARK__PASSWORD`: Postmark's webhook credentials.
+    pub postmark_password: Option<SecretString>,
     /// Set by `modelbrief demo` only (never from the environment): the public demo key may sign.
     pub demo: bool,
 }
 
 impl Secrets {
     /// The environment variables that hold secrets, as their paths below the prefix.
-    const PATHS: [&'static str; 4] = [
+    const PATHS: [&'static str; 5] = [
         "SMTP__PASSWORD",
         "TOKENS__SECRET",
         "TOKENS__PREVIOUS_SECRETS",
         "MAIL__DKIM_PRIVATE_KEY",
+        "FEEDBACK__POSTMARK__PASSWORD",
     ];
 
     pub fn from_env(env: &[(String, String)]) -> Self {
@@ -693,6 +788,7 @@ impl Secrets {
                 })
                 .unwrap_or_default(),
             dkim_private_key: get("MAIL__DKIM_PRIVATE_KEY").map(SecretString::from),
+            postmark_password: get("FEEDBACK__POSTMARK__PASSWORD").map(SecretString::from),
             demo: false,
         }
     }
@@ -711,6 +807,7 @@ impl std::fmt::Debug for Secrets {
             .field("tokens_secret", &set(self.tokens_secret.is_some()))
             .field("previous_secrets", &self.previous_secrets.len())
             .field("dkim_private_key", &set(self.dkim_private_key.is_some()))
+            .field("postmark_password", &set(self.postmark_password.is_some()))
             .finish()
     }
 }

@@ -20,6 +20,7 @@ pub mod compare;
 pub mod config;
 pub mod daemon;
 pub mod demo;
+pub mod feedback;
 pub mod ingest;
 pub mod lock;
 pub mod models;

@@ -30,6 +30,7 @@ pub fn state(store: Store, loaded: &Loaded, clock: Clock) -> anyhow::Result<AppS
         from,
         postal_address: cfg.mail.postal_address.clone(),
     };
+    let feedback = cfg.feedback.settings(&loaded.secrets)?;
     Ok(AppState::new(
         store,
         keys,
@@ -37,7 +38,8 @@ pub fn state(store: Store, loaded: &Loaded, clock: Clock) -> anyhow::Result<AppS
         mailing,
         settings,
         Arc::new(move || clock.now()),
-    ))
+    )
+    .with_feedback(feedback))
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.

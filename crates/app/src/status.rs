@@ -41,6 +41,8 @@ pub struct Report {
     pub now: String,
     pub sources: Vec<SourceStatus>,
     pub subscribers: BTreeMap<String, i64>,
+    /// Bounces and complaints reported after the send (webhooks, `feedback read`).
+    pub feedback: modelbrief_store::FeedbackCounts,
     pub editions: Vec<EditionStatus>,
     pub next_edition: Option<String>,
     /// Everything an operator must act on; empty when healthy.
@@ -175,6 +177,7 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
         now: now.to_string(),
         sources,
         subscribers,
+        feedback: store.feedback_counts().await?,
         editions,
         next_edition: schedules
             .brief
@@ -205,13 +208,18 @@ pub fn text(r: &Report) -> String {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
+    let f = &r.feedback;
     out.push_str(&format!(
-        "\nsubscribers: {}\n\neditions:\n",
+        "\nsubscribers: {}\nreported after the send: {} hard bounces, {} soft bounces, {} complaints ({} matched no subscriber)\n\neditions:\n",
         if subs.is_empty() {
             "none".into()
         } else {
             subs.join(", ")
-        }
+        },
+        f.hard_bounces,
+        f.soft_bounces,
+        f.complaints,
+        f.unmatched
     ));
     for e in &r.editions {
         out.push_str(&format!(

@@ -81,18 +81,6 @@ pub fn normalise_message_id(raw: &str) -> Option<String> {
     (!inner.is_empty() && !inner.contains(char::is_whitespace)).then(|| format!("<{inner}>"))
 }
 
-/// The address a VERP return path encodes (`bounces+alice=example.com@news.example.org` →
-/// `alice@example.com`), where the local part has the `prefix+` form.
-pub fn verp_recipient(return_path: &str, prefix: &str) -> Option<String> {
-    let (local, _) = return_path
-        .trim()
-        .trim_matches(['<', '>'])
-        .rsplit_once('@')?;
-    let encoded = local.strip_prefix(prefix)?.strip_prefix('+')?;
-    let (user, domain) = encoded.rsplit_once('=')?;
-    (!user.is_empty() && domain.contains('.')).then(|| format!("{user}@{domain}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,18 +96,5 @@ mod tests {
             Some("<2026-W28.7@example.com>".into())
         );
         assert_eq!(normalise_message_id("<>"), None);
-    }
-
-    #[test]
-    fn a_verp_return_path_gives_back_the_recipient() {
-        assert_eq!(
-            verp_recipient("<bounces+alice=example.com@news.example.org>", "bounces"),
-            Some("alice@example.com".into())
-        );
-        assert_eq!(verp_recipient("bounces@news.example.org", "bounces"), None);
-        assert_eq!(
-            verp_recipient("other+alice=example.com@x.org", "bounces"),
-            None
-        );
     }
 }

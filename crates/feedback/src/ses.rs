@@ -77,6 +77,19 @@ impl CertRules {
     }
 }
 
+impl CertRules {
+    /// A URL SNS asks to be fetched (`SubscribeURL`): the same hosts, any path.
+    pub fn check_host(&self, raw: &str) -> Result<Url, FeedbackError> {
+        let url = Url::parse(raw).map_err(|e| FeedbackError::CertUrl(format!("{raw}: {e}")))?;
+        let mut probe = url.clone();
+        probe.set_path("/probe.pem");
+        probe.set_query(None);
+        self.check(probe.as_str())
+            .map(|_| url)
+            .map_err(|_| FeedbackError::CertUrl(format!("{raw} is not an SNS host")))
+    }
+}
+
 /// `sns.us-east-1.amazonaws.com`, `sns.cn-north-1.amazonaws.com.cn`.
 fn aws_sns_host(host: &str) -> bool {
     let rest = host

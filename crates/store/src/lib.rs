@@ -11,6 +11,7 @@
 
 mod deliveries;
 mod error;
+mod feedback;
 mod identity;
 mod outbox;
 mod pulls;
@@ -18,6 +19,7 @@ mod subscribers;
 
 pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outcome};
 pub use error::StoreError;
+pub use feedback::{FeedbackCounts, FeedbackOutcome};
 pub use outbox::{OutboxCounts, OutboxItem};
 pub use pulls::{NewPull, ObservationHead, PullResult, PullRow, PullStatus, SnapshotRef, Spelling};
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};

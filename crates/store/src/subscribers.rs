@@ -93,7 +93,7 @@ macro_rules! cols {
     };
 }
 
-async fn append(
+pub(crate) async fn append(
     tx: &mut sqlx::SqliteConnection,
     id: i64,
     at: &str,
@@ -355,7 +355,7 @@ impl Store {
     }
 }
 
-async fn set_status(
+pub(crate) async fn set_status(
     tx: &mut sqlx::SqliteConnection,
     id: i64,
     to: SubscriberStatus,

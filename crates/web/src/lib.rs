@@ -18,9 +18,11 @@ mod subscribe;
 #[cfg(test)]
 mod tests;
 mod unsubscribe;
+mod webhooks;
 
 pub use outbox::work_outbox;
 pub use server::{ServerLimits, effective_max_connections, serve};
+pub use webhooks::{FeedbackSettings, PostmarkSettings, SendgridSettings, SesSettings};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -75,6 +77,11 @@ pub struct AppState {
     pub(crate) per_address: Arc<DefaultKeyedRateLimiter<String>>,
     /// Wakes the outbox worker when a sign-up queued a mail.
     pub(crate) outbox_wake: Arc<tokio::sync::Notify>,
+    /// Which email services may report bounces and complaints (`/webhooks/*`).
+    pub(crate) feedback: Arc<FeedbackSettings>,
+    /// For SNS signing certificates and subscription confirmations.
+    pub(crate) http: reqwest::Client,
+    pub(crate) certs: Arc<webhooks::CertCache>,
 }
 
 impl AppState {
@@ -102,7 +109,20 @@ impl AppState {
             per_ip: Arc::new(per_ip),
             per_address: Arc::new(per_address),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            feedback: Arc::new(FeedbackSettings::default()),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+            certs: Arc::new(webhooks::CertCache::default()),
         }
+    }
+
+    /// The email services allowed to report bounces and complaints (none by default).
+    pub fn with_feedback(mut self, feedback: FeedbackSettings) -> Self {
+        self.feedback = Arc::new(feedback);
+        self
     }
 
     pub(crate) fn now(&self) -> Timestamp {
@@ -148,6 +168,13 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         .route("/changes.json", get(archive::changes))
         .fallback(layers::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(
+            Router::new()
+                .route("/webhooks/ses", post(webhooks::ses))
+                .route("/webhooks/postmark", post(webhooks::postmark))
+                .route("/webhooks/sendgrid", post(webhooks::sendgrid))
+                .layer(DefaultBodyLimit::max(webhooks::WEBHOOK_BODY_LIMIT)),
+        )
         .with_state(state.clone());
     layers::wrap(routes, state, limits)
 }
