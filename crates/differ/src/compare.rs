@@ -229,16 +229,16 @@ pub fn compare(a: Profile, b: Profile, settings: &Settings) -> Comparison {
                 .into(),
         ),
     }
-    // A category whose two values print alike is level, not a win for whoever is ahead in the
-    // third decimal.
+    // A category within half a point is level, as overall is: a lead of 0.1 on a mean of
+    // scores is noise, not a win (84.3 against 84.4 is a tie).
     let lead = |c: &(String, f64, f64, f64)| present::round1(c.1) - present::round1(c.2);
     let a_wins = categories
         .iter()
-        .filter(|c| c.0 != OVERALL && present::round1(lead(c)) > 0.0)
+        .filter(|c| c.0 != OVERALL && present::round1(lead(c)) >= 0.5)
         .count();
     let b_wins = categories
         .iter()
-        .filter(|c| c.0 != OVERALL && present::round1(lead(c)) < 0.0)
+        .filter(|c| c.0 != OVERALL && present::round1(lead(c)) <= -0.5)
         .count();
     let shared = categories.iter().filter(|c| c.0 != OVERALL).count();
     if a_wins + b_wins > 0 {

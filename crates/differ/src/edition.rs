@@ -365,6 +365,8 @@ pub enum NoticeKind {
     ProviderAdded,
     /// Models first listed this week that a source dates well before it (a backfill).
     OlderModelListed,
+    /// Models only a documentation catalogue lists (an entry there is not a release).
+    Catalogued,
 }
 
 impl NoticeKind {
@@ -382,6 +384,7 @@ impl NoticeKind {
             NoticeKind::BenchmarkRemoved => "benchmark_removed",
             NoticeKind::ProviderAdded => "provider_added",
             NoticeKind::OlderModelListed => "older_model_listed",
+            NoticeKind::Catalogued => "catalogued",
         }
     }
 }

@@ -79,6 +79,7 @@ pub(crate) fn new_models(
     let mut out = Vec::new();
     let mut returned = Vec::new();
     let mut older: Vec<String> = Vec::new();
+    let mut catalogue_only: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut held: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     // A catalogue that starts listing a provider it never listed brings that provider's whole
     // range at once (LiteLLM adding Moonshot's ten keys on one day, old and new): that is the
@@ -179,6 +180,24 @@ pub(crate) fn new_models(
             continue;
         }
         let facts = facts(&all, &current_cat, key);
+        // Only a documentation catalogue lists it, as the maker's own (LiteLLM filling in a
+        // provider's range, an old id catalogued late): an entry there alone does not show a
+        // release. Named in one notice; a model whose name dates it to the last two months is
+        // still new. (A reseller-only listing stays in its own line below.)
+        if kind == crate::NewModelKind::New
+            && !dated_recent
+            && all
+                .iter()
+                .all(|(_, k, _)| matches!(k, SourceKind::Litellm | SourceKind::ModelsDev))
+            && all.iter().any(|(_, _, o)| o.provider.is_some())
+        {
+            let name = facts.name_row.unwrap_or(rows[0].1).name.clone();
+            catalogue_only
+                .entry(rows[0].0.name.as_str())
+                .or_default()
+                .push(name);
+            continue;
+        }
         let name_row = facts.name_row.unwrap_or(rows[0].1);
         let mut scores = BTreeMap::new();
         // A name that says one variant (Aider's "DeepSeek-V3.2-Exp (Chat)", where no row is the
@@ -329,6 +348,20 @@ pub(crate) fn new_models(
                 if older.len() == 1 { "model is" } else { "models are" },
                 if older.len() == 1 { "its source's" } else { "their sources'" },
                 older.join(", ")
+            ),
+        });
+    }
+    for (source, names) in catalogue_only {
+        notices.push(crate::Notice {
+            from: None,
+            to: None,
+            kind: crate::NoticeKind::Catalogued,
+            source: Some(source.to_owned()),
+            text: format!(
+                "{source} catalogued {} that no other source lists ({}); a catalogue entry alone does not show a release, so {} not reported as new",
+                if names.len() == 1 { "1 model".to_owned() } else { format!("{} models", names.len()) },
+                names.join(", "),
+                if names.len() == 1 { "it is" } else { "they are" }
             ),
         });
     }

@@ -359,11 +359,14 @@ pub(crate) fn changes(
             let documents_maker = sources
                 .iter()
                 .any(|s| s.name == c.source && s.kind != SourceKind::Openrouter);
+            // Counts within 5% of each other are one figure written two ways (1,048,576 and
+            // 1M, 131,072 and 128K), not a disagreement.
+            let same = |a: u64, b: u64| a.abs_diff(b) * 20 <= a.max(b);
             let reconciled_with = now
                 .iter()
-                .find(|(src, v)| **v == new && before.get(*src) == Some(&new))
+                .find(|(src, v)| same(**v, new) && before.get(*src).is_some_and(|b| same(*b, new)))
                 .map(|(src, _)| src.clone())
-                .filter(|_| documents_maker);
+                .filter(|_| documents_maker && !same(old, new));
             contexts.push(ContextChange {
                 model: id.to_string(),
                 name: c.obs.name.clone(),
@@ -378,12 +381,7 @@ pub(crate) fn changes(
                 },
                 as_of: as_of(sources, c.source),
                 reconciled_with,
-                // Counts within 5% of each other are one figure written two ways (1,048,576
-                // and 1M, 131,072 and 128K), not a disagreement.
-                elsewhere: now
-                    .into_iter()
-                    .filter(|(_, v)| v.abs_diff(new) * 20 > new)
-                    .collect(),
+                elsewhere: now.into_iter().filter(|(_, v)| !same(*v, new)).collect(),
                 also: Vec::new(),
             });
         }

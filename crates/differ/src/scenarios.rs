@@ -315,7 +315,7 @@ fn a_new_model_below_the_top_still_has_its_rank_beside_its_score_but_no_story_of
             .iter()
             .map(|s| s.text.as_str())
             .collect::<Vec<_>>(),
-        ["New: Kimi K2"],
+        ["New on aider: Kimi K2"],
         "a rank that far down is not the story"
     );
 }
@@ -524,6 +524,31 @@ fn a_maker_dropping_its_own_listing_while_a_reseller_keeps_the_model_is_said_onc
         &Settings::default(),
     );
     assert!(e.removed_models.is_empty(), "{:?}", e.removed_models);
+}
+
+#[test]
+fn a_model_only_a_documentation_catalogue_lists_is_named_in_a_notice_unless_its_name_dates_it() {
+    let maker = |text: &str| {
+        let mut r = rows(text);
+        for o in &mut r {
+            o.provider = modelbrief_domain::Provider::normalise("moonshot");
+        }
+        r
+    };
+    let before = maker("moonshot/moonshot-v1-8k | moonshot-v1-8k | 0.2/2");
+    let after = maker(
+        "moonshot/moonshot-v1-8k | moonshot-v1-8k | 0.2/2\n\
+         moonshot/moonshot-v1-8k-vision-preview | moonshot-v1-8k-vision-preview | 0.2/2\n\
+         moonshot/kimi-k3-2607 | kimi-k3-2607 | 1/4",
+    );
+    let litellm = source("litellm", SourceKind::Litellm, &[(5, before), (8, after)]);
+    check(
+        &[litellm],
+        &Settings::default(),
+        expect![[r#"
+            new kimi-k3-2607 "kimi-k3-2607" 1/4 new
+            notice catalogued: litellm catalogued 1 model that no other source lists (moonshot-v1-8k-vision-preview); a catalogue entry alone does not show a release, so it is not reported as new"#]],
+    );
 }
 
 #[test]

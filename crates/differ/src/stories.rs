@@ -107,7 +107,11 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
                     + m.sources.len().saturating_sub(1).min(2) as f64
                     + if top3 { 2.0 } else { 0.0 }
                     + if priced { 1.0 } else { 0.0 };
-                let mut text = format!("New: {}", m.name);
+                // Seen by one source only: new there, which is all the brief knows.
+                let mut text = match m.sources.as_slice() {
+                    [only] => format!("New on {only}: {}", m.name),
+                    _ => format!("New: {}", m.name),
+                };
                 if let Some(p) = m.provider.as_deref() {
                     text.push_str(&format!(" by {p}"));
                 }
