@@ -346,6 +346,10 @@ pub enum ShiftKind {
     EnteredTop,
     Up,
     Down,
+    /// A model not on the board at the week's start is on it now, below the top but within
+    /// the movers' range (Kimi K2's Aider debut at #21). A new model's rank is said beside its
+    /// scores instead.
+    Joined,
 }
 
 /// What a notice is about.
@@ -367,6 +371,8 @@ pub enum NoticeKind {
     OlderModelListed,
     /// Models only a documentation catalogue lists (an entry there is not a release).
     Catalogued,
+    /// Many models joined one board at once: its make-up changed.
+    BoardGrew,
 }
 
 impl NoticeKind {
@@ -385,6 +391,7 @@ impl NoticeKind {
             NoticeKind::ProviderAdded => "provider_added",
             NoticeKind::OlderModelListed => "older_model_listed",
             NoticeKind::Catalogued => "catalogued",
+            NoticeKind::BoardGrew => "board_grew",
         }
     }
 }

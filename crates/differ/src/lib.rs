@@ -212,10 +212,9 @@ pub fn compute(
         prices::changes(sources, settings, &mut notices);
     let mut new_models = new_models;
     let new_keys = new_models.iter().map(|m| m.model.clone()).collect();
-    let (mut rank_shifts, debuts) = rank::fold(
-        rank::shifts(sources, &suppressed, &new_keys, settings),
-        &new_keys,
-    );
+    let (shifts, crowded) = rank::shifts(sources, &suppressed, &new_keys, settings);
+    notices.extend(crowded);
+    let (mut rank_shifts, debuts) = rank::fold(shifts, &new_keys);
     for (id, board, rank, shared) in debuts {
         let (key, variant) = id
             .split_once(':')

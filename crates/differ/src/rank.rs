@@ -397,6 +397,12 @@ fn shifts_of(
             } else {
                 ShiftKind::Down
             }
+        } else if old.is_none()
+            && matches!(newcomers, Newcomers::Any)
+            && !before.is_empty()
+            && e.rank <= settings.mover_max_rank
+        {
+            ShiftKind::Joined
         } else {
             continue;
         };
@@ -422,13 +428,18 @@ fn shifts_of(
     }
 }
 
+/// More models than this joining one board in a pull is a change of its make-up.
+const MAX_JOINS: usize = 5;
+
+/// The week's shifts, and a notice per board whose make-up changed (see [`MAX_JOINS`]).
 pub(crate) fn shifts(
     sources: &[SourceInput],
     suppressed: &Suppressed,
     new_keys: &BTreeSet<String>,
     settings: &Settings,
-) -> Vec<RankShift> {
+) -> (Vec<RankShift>, Vec<crate::Notice>) {
     let mut out = Vec::new();
+    let mut crowded = Vec::new();
     // Benchmarks that have a board of their own, from their source.
     let mut source_boards: BTreeSet<String> = BTreeSet::new();
     let held = |source: &str, bench: &str| {
@@ -466,6 +477,36 @@ pub(crate) fn shifts(
                 c.taken_at,
                 &mut out,
             );
+            // A board that many models join at once changed its make-up (Artificial Analysis
+            // re-adding 29 models): joins are not news one by one, and one notice says so.
+            let joined = after.keys().filter(|k| !before.contains_key(*k)).count();
+            if joined > MAX_JOINS && !before.is_empty() {
+                let n = out.len();
+                let mut i = from;
+                while i < out.len() {
+                    if out[i].kind == ShiftKind::Joined
+                        && !new_keys.contains(modelbrief_domain::ModelId::key_of(&out[i].model))
+                    {
+                        out.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+                if out.len() < n {
+                    crowded.push(crate::Notice {
+                        from: Some(before.len().to_string()),
+                        to: Some(after.len().to_string()),
+                        kind: crate::NoticeKind::BoardGrew,
+                        source: Some(s.name.clone()),
+                        text: format!(
+                            "{joined} models joined {} this week ({} → {} ranked); a board that grows this much at once changed its make-up, so who joined where is not listed one by one",
+                            leaderboard_name(&s.name, bench),
+                            before.len(),
+                            after.len()
+                        ),
+                    });
+                }
+            }
             // Inside one release, a fixed-score source moving a model it had already scored
             // has re-graded it (a new release is a new baseline and never gets here).
             if s.kind.scores_are_fixed() && b.release == c.release {
@@ -605,7 +646,7 @@ pub(crate) fn shifts(
             &b.model,
         ))
     });
-    out
+    (out, crowded)
 }
 
 /// A new model's arrival in a board's top: (model id with its variant, board, rank, shared).
@@ -638,7 +679,10 @@ pub(crate) fn fold(
         if best[&k] != s.new_rank || !seen.insert(k) {
             continue;
         }
-        if s.kind == ShiftKind::EnteredTop && s.old_rank.is_none() && new_keys.contains(&key(&s)) {
+        if matches!(s.kind, ShiftKind::EnteredTop | ShiftKind::Joined)
+            && s.old_rank.is_none()
+            && new_keys.contains(&key(&s))
+        {
             debuts.push((s.model.clone(), s.leaderboard, s.new_rank, s.shared));
             continue;
         }

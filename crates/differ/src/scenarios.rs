@@ -321,6 +321,69 @@ fn a_new_model_below_the_top_still_has_its_rank_beside_its_score_but_no_story_of
 }
 
 #[test]
+fn a_known_model_joining_a_board_below_the_top_is_one_line_and_far_down_is_none() {
+    let board: String = (0..30)
+        .map(|i| format!("m{i} | M{i} | | lb={}\n", 90 - i))
+        .collect();
+    // Kimi K2 is listed by OpenRouter all week; Aider scores it for the first time, at #21;
+    // Old-1, also known, lands at #31, below the movers' range.
+    let or_rows = rows("moonshotai/kimi-k2 | Kimi K2 | 0.6/2.5\nacme/old-1 | Old 1 | 1/1");
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, or_rows.clone()), (9, or_rows)],
+    );
+    let aider = source(
+        "aider",
+        SourceKind::Aider,
+        &[
+            (5, rows(&board)),
+            (
+                9,
+                rows(&format!(
+                    "{board}kimi-k2 | Kimi K2 | | lb=70.5\nold-1 | Old 1 | | lb=1"
+                )),
+            ),
+        ],
+    );
+    check(
+        &[or, aider],
+        &Settings::default(),
+        expect!["shift aider:lb kimi-k2 #- -> #21 joined"],
+    );
+}
+
+#[test]
+fn many_models_joining_a_board_at_once_are_one_notice_not_a_line_each() {
+    let board: String = (0..10)
+        .map(|i| format!("m{i} | M{i} | | lb={}\n", 90 - i))
+        .collect();
+    let joiners: String = (0..6)
+        .map(|i| format!("j{i} | J{i} | | lb={}\n", 75 - i))
+        .collect();
+    let known: String = (0..6)
+        .map(|i| format!("acme/j{i} | J{i} | 1/1\n"))
+        .collect();
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, rows(&known)), (9, rows(&known))],
+    );
+    let lb = source(
+        "aider",
+        SourceKind::Aider,
+        &[(5, rows(&board)), (9, rows(&format!("{board}{joiners}")))],
+    );
+    check(
+        &[or, lb],
+        &Settings::default(),
+        expect![
+            "notice board_grew: 6 models joined aider lb this week (10 → 16 ranked); a board that grows this much at once changed its make-up, so who joined where is not listed one by one"
+        ],
+    );
+}
+
+#[test]
 fn a_model_that_draws_level_with_the_leader_is_called_a_tie() {
     let board = |b: f64| {
         rows(&format!(

@@ -516,6 +516,7 @@ impl BriefView {
                     ShiftKind::EnteredTop => "enters the top".into(),
                     ShiftKind::Up => "up".into(),
                     ShiftKind::Down => "down".into(),
+                    ShiftKind::Joined => "joins the board".into(),
                 },
                 score: score(s.score),
             };
