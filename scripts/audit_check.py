@@ -501,7 +501,13 @@ class Week:
             if not was:
                 flags.append(f"{src} did not list it on {m.group(2)}")
         still = re.search(r"still listed by ([\w, ]+)", txt)
-        if still:
+        maker = re.search(r"no longer lists ([\w-]+)'s own listing of it .*still sold via ([\w, -]+)", txt)
+        if maker:  # only the maker's own row went: it must be gone, the routes named must remain
+            routes = [r.strip() for r in maker.group(2).split(",") if r.strip()]
+            ev.append(f"routes named: {routes}")
+            if not self.listed(key, Ellipsis, "end", [src]):
+                flags.append(f"'still sold via' but {src} has no row of {key} at the end")
+        elif still:
             for x in [s.strip() for s in re.split(r",| and ", still.group(1)) if s.strip()]:
                 rows = self.listed(key, var, "end", [x]) or self.listed(key, Ellipsis, "end", [x])
                 ev.append(f"{x} at end: {rows.get(x, [])[:4]}")
