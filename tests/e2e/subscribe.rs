@@ -683,3 +683,48 @@ async fn every_request_is_in_the_access_log_with_its_path_status_and_latency_but
     assert!(entry["latency"].is_string(), "{line}");
     assert!(!log.contains("secretpart"), "no token in the log:\n{log}");
 }
+
+#[tokio::test]
+async fn the_per_address_confirmation_limit_holds_across_two_web_nodes_on_one_database() {
+    let s = site(1000).await;
+    // A second `serve` on the same database, on its own port: a second web node.
+    let port = free_port();
+    let text = std::fs::read_to_string(s.app.config()).unwrap();
+    let first = s.served.base.trim_start_matches("http://").to_owned();
+    let second = s.app.config().with_file_name("node-b.toml");
+    std::fs::write(&second, text.replace(&first, &format!("127.0.0.1:{port}"))).unwrap();
+    let env = vec![("MODELBRIEF__TOKENS__SECRET".to_owned(), SECRET.to_owned())];
+    let node_b = Served::start(&second, None, &env);
+    let post = |base: String| {
+        let http = s.http.clone();
+        async move {
+            http.post(format!("{base}/subscribe"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form("twice@example.com", true, ""))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Six requests, alternating nodes, each after the previous mail went out (so the outbox's
+    // one-pending-mail rule is not what stops them): the limit of 3 per hour is one count.
+    for i in 0..6 {
+        let base = if i % 2 == 0 {
+            s.served.base.clone()
+        } else {
+            node_b.base.clone()
+        };
+        assert_eq!(post(base).await, 200);
+        if i < 3 {
+            s.smtp.wait_for(i + 1).await;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        s.smtp.messages().len(),
+        3,
+        "3 confirmation mails per address per hour, counted once for both nodes"
+    );
+}

@@ -215,17 +215,24 @@ pub fn compute(
     let (shifts, crowded) = rank::shifts(sources, &suppressed, &new_keys, settings);
     notices.extend(crowded);
     let (mut rank_shifts, debuts) = rank::fold(shifts, &new_keys);
-    for (id, board, rank, shared) in debuts {
+    // A rank is said beside a score only when it is that score's rank: the same number from
+    // the same row (a model named as its Chat variant never shows its Reasoner's rank).
+    let same = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    for (id, board, rank, shared, score) in debuts {
         let (key, variant) = id
             .split_once(':')
             .map_or((id.as_str(), None), |(k, v)| (k, Some(v)));
         let Some(m) = new_models.iter_mut().find(|m| m.model == key) else {
             continue;
         };
-        // Only beside the scores of the variant that holds the rank.
         let source = board.split(':').next().unwrap_or_default();
         let shown = m.score_variants.get(source).map(|v| v.replace(", ", "+"));
-        if shown.is_none() || shown.as_deref() == variant {
+        let fits = match m.scores.get(&board) {
+            Some(s) => same(*s, score),
+            // A category board: only beside the variant whose scores are shown.
+            None => shown.is_none() || shown.as_deref() == variant,
+        };
+        if fits {
             if shared {
                 m.shared_ranks.push(board.clone());
             }
@@ -235,7 +242,7 @@ pub fn compute(
     // A new model's rank on every source board it is scored on, not only where it enters the
     // top: Kimi K2's Aider debut at #21 is news too. The rank of the variant whose scores are
     // shown, on that source's current board.
-    let mut boards: BTreeMap<String, BTreeMap<String, (u32, bool)>> = BTreeMap::new();
+    let mut boards: BTreeMap<String, BTreeMap<String, (u32, bool, f64)>> = BTreeMap::new();
     for m in &mut new_models {
         let unranked: Vec<String> = m
             .scores
@@ -257,11 +264,25 @@ pub fn compute(
             let table = boards
                 .entry(board.clone())
                 .or_insert_with(|| rank::ranks_on(&cur.observations, bench));
+            // The row that gave the score shown: its variant, with that very score.
+            let shown = m.scores[&board];
             let id = match m.score_variants.get(source) {
                 Some(v) => format!("{}:{}", m.model, v.replace(", ", "+")),
                 None => m.model.clone(),
             };
-            if let Some(&(rank, shared)) = table.get(&id) {
+            let of_key = |k: &String| {
+                k == &m.model
+                    || k.strip_prefix(m.model.as_str())
+                        .is_some_and(|r| r.starts_with(':'))
+            };
+            let hit = table.get(&id).filter(|e| same(e.2, shown)).or_else(|| {
+                table
+                    .iter()
+                    .filter(|(k, e)| of_key(k) && same(e.2, shown))
+                    .map(|(_, e)| e)
+                    .min_by_key(|e| e.0)
+            });
+            if let Some(&(rank, shared, _)) = hit {
                 if shared {
                     m.shared_ranks.push(board.clone());
                 }

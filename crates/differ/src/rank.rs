@@ -257,9 +257,9 @@ fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
     rank_entries(best)
 }
 
-/// Each model id's (rank, shared) on a source's own board of `benchmark`, as [`shifts`]
-/// ranks it.
-pub(crate) fn ranks_on(obs: &[Observation], benchmark: &str) -> BTreeMap<String, (u32, bool)> {
+/// Each model id's (rank, shared, score) on a source's own board of `benchmark`, as
+/// [`shifts`] ranks it.
+pub(crate) fn ranks_on(obs: &[Observation], benchmark: &str) -> BTreeMap<String, (u32, bool, f64)> {
     let table = ranking(obs, benchmark);
     let mut count: BTreeMap<u32, usize> = BTreeMap::new();
     for e in table.values() {
@@ -267,7 +267,7 @@ pub(crate) fn ranks_on(obs: &[Observation], benchmark: &str) -> BTreeMap<String,
     }
     table
         .into_iter()
-        .map(|(id, e)| (id, (e.rank, count[&e.rank] > 1)))
+        .map(|(id, e)| (id, (e.rank, count[&e.rank] > 1, e.score)))
         .collect()
 }
 
@@ -650,7 +650,7 @@ pub(crate) fn shifts(
 }
 
 /// A new model's arrival in a board's top: (model id with its variant, board, rank, shared).
-pub(crate) type Debut = (String, String, u32, bool);
+pub(crate) type Debut = (String, String, u32, bool, f64);
 
 /// One line per model per board, and none that repeats the new-models section:
 /// - a model's variants on one board (LiveBench ranks `gpt-5.5-xhigh` and `gpt-5.5-high` as
@@ -683,7 +683,13 @@ pub(crate) fn fold(
             && s.old_rank.is_none()
             && new_keys.contains(&key(&s))
         {
-            debuts.push((s.model.clone(), s.leaderboard, s.new_rank, s.shared));
+            debuts.push((
+                s.model.clone(),
+                s.leaderboard,
+                s.new_rank,
+                s.shared,
+                s.score,
+            ));
             continue;
         }
         kept.push(s);

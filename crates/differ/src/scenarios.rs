@@ -672,14 +672,18 @@ fn a_new_leader_over_a_shared_first_place_displaces_no_single_model() {
 
 #[test]
 fn a_new_model_named_after_one_variant_shows_that_variant_s_score() {
-    let before = "old | Old | | aider_polyglot=50";
-    let after = "old | Old | | aider_polyglot=50\n\
+    let top =
+        "a | A | | aider_polyglot=90\nb | B | | aider_polyglot=85\nc | C | | aider_polyglot=80";
+    let before = format!("{top}\nold | Old | | aider_polyglot=50");
+    let after = format!(
+        "{before}\n\
                  deepseek-v3.2-exp (chat) | DeepSeek-V3.2-Exp (Chat) | | aider_polyglot=70.2\n\
-                 deepseek-v3.2-exp (reasoner) | DeepSeek-V3.2-Exp (Reasoner) | | aider_polyglot=74.2";
+                 deepseek-v3.2-exp (reasoner) | DeepSeek-V3.2-Exp (Reasoner) | | aider_polyglot=74.2"
+    );
     let lb = source(
         "aider",
         SourceKind::Aider,
-        &[(5, rows(before)), (9, rows(after))],
+        &[(5, rows(&before)), (9, rows(&after))],
     );
     let e = edition(&[lb], &Settings::default());
     let m = &e.new_models[0];
@@ -688,6 +692,13 @@ fn a_new_model_named_after_one_variant_shows_that_variant_s_score() {
         m.scores.get("aider:aider_polyglot"),
         Some(&70.2),
         "not the Reasoner's 74.2"
+    );
+    // Its rank beside that score is the Chat row's (#5), not the Reasoner's #4.
+    assert_eq!(
+        m.ranks.get("aider:aider_polyglot"),
+        Some(&5),
+        "{:?}",
+        m.ranks
     );
 }
 

@@ -117,6 +117,12 @@ impl SubscriberEmail {
         hex::encode(Sha256::digest(self.canonical().as_bytes()))
     }
 
+    /// The SHA-256 of [`Self::mailbox_key`]: what the shared confirmation limit counts by, so
+    /// the database holds no address for it.
+    pub fn mailbox_hash(&self) -> String {
+        hex::encode(Sha256::digest(self.mailbox_key().as_bytes()))
+    }
+
     /// The hashes an erasure may have been stored under: the canonical one, and the one of the
     /// address as written that erasures before case-folding stored.
     pub fn suppression_hashes(&self) -> [String; 2] {

@@ -43,6 +43,59 @@ impl Store {
         Ok(())
     }
 
+    /// Queues a confirmation mail for `subscriber_id` if its mailbox (`mailbox_hash`) has had
+    /// fewer than `per_hour` in the last hour; returns whether one was queued (or already
+    /// waiting). The count lives in the database, so every web node shares it.
+    pub async fn enqueue_confirmation_limited(
+        &self,
+        subscriber_id: i64,
+        mailbox_hash: &str,
+        now: Timestamp,
+        per_hour: u32,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .what("begin confirmation limit")?;
+        let since = Timestamp::from_datetime(now.datetime() - chrono::Duration::hours(1)).to_db();
+        sqlx::query("DELETE FROM confirmation_slots WHERE at <= ?1")
+            .bind(&since)
+            .execute(&mut *tx)
+            .await
+            .what("expire confirmation slots")?;
+        let used: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM confirmation_slots WHERE mailbox_hash = ?1 AND at > ?2",
+        )
+        .bind(mailbox_hash)
+        .bind(&since)
+        .fetch_one(&mut *tx)
+        .await
+        .what("count confirmation slots")?;
+        if used >= i64::from(per_hour.max(1)) {
+            tx.commit().await.what("commit confirmation limit")?;
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO confirmation_slots (mailbox_hash, at) VALUES (?1, ?2)")
+            .bind(mailbox_hash)
+            .bind(now.to_db())
+            .execute(&mut *tx)
+            .await
+            .what("take confirmation slot")?;
+        sqlx::query(
+            "INSERT INTO outbox (kind, subscriber_id, created_at, next_attempt_at)
+             SELECT 'confirm', ?1, ?2, ?2
+             WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE subscriber_id = ?1 AND kind = 'confirm' AND status = 'pending')",
+        )
+        .bind(subscriber_id)
+        .bind(now.to_db())
+        .execute(&mut *tx)
+        .await
+        .what("queue confirmation")?;
+        tx.commit().await.what("commit confirmation limit")?;
+        Ok(true)
+    }
+
     /// Mails due at `now`, oldest first.
     pub async fn due_outbox(
         &self,

@@ -58,8 +58,6 @@ pub(crate) async fn sweep_limiters(state: AppState) {
         every.tick().await;
         state.per_ip.retain_recent();
         state.per_ip.shrink_to_fit();
-        state.per_address.retain_recent();
-        state.per_address.shrink_to_fit();
     }
 }
 

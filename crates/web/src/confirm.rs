@@ -217,13 +217,22 @@ pub(crate) async fn resend(State(state): State<AppState>, Query(q): Query<TokenQ
             if s.status == SubscriberStatus::Pending
                 && claims.binds(&s.link_key, s.legacy_links) =>
         {
-            if let Ok(email) = modelbrief_domain::SubscriberEmail::parse(&s.email)
-                && state.per_address.check_key(&email.mailbox_key()).is_ok()
-                && let Err(e) = state.store.enqueue_confirmation(s.id, state.now()).await
-            {
-                return unavailable(&state, false, "resend", e);
+            if let Ok(email) = modelbrief_domain::SubscriberEmail::parse(&s.email) {
+                match state
+                    .store
+                    .enqueue_confirmation_limited(
+                        s.id,
+                        &email.mailbox_hash(),
+                        state.now(),
+                        state.settings.confirmations_per_address_per_hour,
+                    )
+                    .await
+                {
+                    Ok(true) => state.outbox_wake.notify_one(),
+                    Ok(false) => {}
+                    Err(e) => return unavailable(&state, false, "resend", e),
+                }
             }
-            state.outbox_wake.notify_one();
             message(
                 &state,
                 false,

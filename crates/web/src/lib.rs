@@ -74,7 +74,6 @@ pub struct AppState {
     pub(crate) settings: Arc<WebSettings>,
     pub(crate) clock: Clock,
     pub(crate) per_ip: Arc<DefaultKeyedRateLimiter<std::net::IpAddr>>,
-    pub(crate) per_address: Arc<DefaultKeyedRateLimiter<String>>,
     /// Wakes the outbox worker when a sign-up queued a mail.
     pub(crate) outbox_wake: Arc<tokio::sync::Notify>,
     /// Which email services may report bounces and complaints (`/webhooks/*`).
@@ -96,9 +95,6 @@ impl AppState {
         let nz = |n: u32| NonZeroU32::new(n.max(1)).expect("at least 1");
         let per_ip =
             RateLimiter::keyed(Quota::per_minute(nz(settings.subscribe_per_ip_per_minute)));
-        let per_address = RateLimiter::keyed(Quota::per_hour(nz(
-            settings.confirmations_per_address_per_hour
-        )));
         Self {
             store,
             keys: Arc::new(keys),
@@ -107,7 +103,6 @@ impl AppState {
             settings: Arc::new(settings),
             clock,
             per_ip: Arc::new(per_ip),
-            per_address: Arc::new(per_address),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             feedback: Arc::new(FeedbackSettings::default()),
             http: reqwest::Client::builder()

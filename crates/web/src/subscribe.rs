@@ -170,17 +170,23 @@ pub(crate) async fn submit(
         }
         _ => None,
     };
-    if let Some(subscriber) = pending
-        && state.per_address.check_key(&email.mailbox_key()).is_ok()
-    {
-        if let Err(e) = state
+    // At most `confirmations_per_address_per_hour` mails per mailbox, counted in the database:
+    // the limit holds across every web node.
+    if let Some(subscriber) = pending {
+        match state
             .store
-            .enqueue_confirmation(subscriber.id, state.now())
+            .enqueue_confirmation_limited(
+                subscriber.id,
+                &email.mailbox_hash(),
+                state.now(),
+                state.settings.confirmations_per_address_per_hour,
+            )
             .await
         {
-            return unavailable(&state, json, "subscribe", e);
+            Ok(true) => state.outbox_wake.notify_one(),
+            Ok(false) => {}
+            Err(e) => return unavailable(&state, json, "subscribe", e),
         }
-        state.outbox_wake.notify_one();
     }
     message(
         &state,
