@@ -210,6 +210,7 @@ pub async fn run(dir: &Path, open_browser: bool) -> anyhow::Result<Outcome> {
         let what = match m.kind {
             modelbrief_differ::NewModelKind::New => "new",
             modelbrief_differ::NewModelKind::GenerallyAvailable => "now generally available",
+            modelbrief_differ::NewModelKind::FirstRanked => "first ranked",
         };
         lines.push(format!("{what}: {} ({})", m.name, m.model));
     }

@@ -145,6 +145,10 @@ pub enum NewModelKind {
     #[default]
     New,
     GenerallyAvailable,
+    /// Ranked by one leaderboard and listed by no catalogue, with nothing dating it to now:
+    /// new on that board, perhaps not a new model (LMArena adding an April model in July).
+    /// Shown with its scores, not counted or told as a release.
+    FirstRanked,
 }
 
 /// A listing's price per 1M tokens.
@@ -483,6 +487,14 @@ impl Edition {
             .count();
         if ga > 0 {
             parts.push(format!("{ga} now generally available"));
+        }
+        let first_ranked = self
+            .new_models
+            .iter()
+            .filter(|m| m.notable && m.kind == NewModelKind::FirstRanked)
+            .count();
+        if first_ranked > 0 {
+            parts.push(format!("{first_ranked} first ranked on a board only"));
         }
         // A model one source dropped while another still lists it is not "removed".
         let (gone, dropped): (Vec<&RemovedModel>, Vec<&RemovedModel>) =

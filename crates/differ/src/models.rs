@@ -307,6 +307,15 @@ pub(crate) fn new_models(
         }
         let sources_listing: BTreeSet<String> =
             all.iter().map(|(s, _, _)| (*s).to_owned()).collect();
+        let kind = if kind == crate::NewModelKind::New
+            && !dated_recent
+            && sources_listing.len() == 1
+            && all.iter().all(|(_, k, _)| !k.is_catalogue())
+        {
+            crate::NewModelKind::FirstRanked
+        } else {
+            kind
+        };
         let notable = !scores.is_empty()
             || all.iter().any(|(_, k, o)| {
                 !k.is_catalogue()

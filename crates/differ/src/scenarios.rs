@@ -305,7 +305,19 @@ fn a_new_model_below_the_top_still_has_its_rank_beside_its_score_but_no_story_of
             (9, rows(&format!("{board}kimi-k2 | Kimi K2 | | lb=65.5"))),
         ],
     );
-    let e = edition(&[lb], &Settings::default());
+    // OpenRouter lists it from the same week: a release, not only a board's newcomer.
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[
+            (5, rows("acme/other | Other | 1/1")),
+            (
+                9,
+                rows("acme/other | Other | 1/1\nmoonshotai/kimi-k2 | Kimi K2 | 0.6/2.5"),
+            ),
+        ],
+    );
+    let e = edition(&[lb, or], &Settings::default());
     let m = &e.new_models[0];
     assert_eq!(m.model, "kimi-k2");
     assert_eq!(m.ranks.get("aider:lb"), Some(&16), "{:?}", m.ranks);
@@ -315,7 +327,7 @@ fn a_new_model_below_the_top_still_has_its_rank_beside_its_score_but_no_story_of
             .iter()
             .map(|s| s.text.as_str())
             .collect::<Vec<_>>(),
-        ["New on aider: Kimi K2"],
+        ["New: Kimi K2, $0.6 in / $2.5 out per 1M tokens"],
         "a rank that far down is not the story"
     );
 }
@@ -611,6 +623,41 @@ fn a_model_only_a_documentation_catalogue_lists_is_named_in_a_notice_unless_its_
         expect![[r#"
             new kimi-k3-2607 "kimi-k3-2607" 1/4 new
             notice catalogued: litellm catalogued 1 model that no other source lists (moonshot-v1-8k-vision-preview); a catalogue entry alone does not show a release, so it is not reported as new"#]],
+    );
+}
+
+#[test]
+fn a_model_one_leaderboard_ranks_and_no_catalogue_lists_is_first_ranked_not_new() {
+    let before = "alpha | Alpha | | lb=70\nbeta | Beta | | lb=60";
+    let after = "alpha | Alpha | | lb=70\nbeta | Beta | | lb=60\nqwen3-30b-a3b | Qwen3-30B-A3B | | lb=65\n\
+                 qwen3-235b-a22b-instruct-2607 | Qwen3-235B-A22B-Instruct-2607 | | lb=66";
+    let lb = source(
+        "lmarena",
+        SourceKind::Lmarena,
+        &[(5, rows(before)), (9, rows(after))],
+    );
+    let e = edition(&[lb], &Settings::default());
+    let kinds: Vec<(&str, String)> = e
+        .new_models
+        .iter()
+        .map(|m| (m.model.as_str(), kind(&m.kind)))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("qwen3-235b-a22b-instruct-2607", "new".to_owned()),
+            ("qwen3-30b-a3b", "first_ranked".to_owned())
+        ],
+        "a name dated this month is new; an undated one new to one board is first ranked"
+    );
+    assert_eq!(
+        e.headline(),
+        "1 new model, 0 ranking shifts, 0 price changes, 1 first ranked on a board only"
+    );
+    assert!(
+        e.top_stories.iter().all(|s| !s.text.contains("Qwen3-30B")),
+        "{:?}",
+        e.top_stories
     );
 }
 

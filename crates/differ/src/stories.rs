@@ -100,6 +100,8 @@ pub(crate) fn top_stories(e: &Edition, sources_of: impl Fn(&str) -> usize) -> Ve
                 3.0,
                 format!("{} is now generally available", m.name),
             ),
+            // New on one board only: its rank is in the section, not a story.
+            NewModelKind::FirstRanked => continue,
             NewModelKind::New => {
                 let top3 = m.ranks.values().any(|r| *r <= 3);
                 let priced = m.input_per_mtok.is_some() || m.output_per_mtok.is_some();

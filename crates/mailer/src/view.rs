@@ -413,6 +413,11 @@ impl BriefView {
                     NewModelKind::GenerallyAvailable => {
                         format!("{}: now generally available (was a preview)", m.name)
                     }
+                    NewModelKind::FirstRanked => format!(
+                        "{}: first ranked by {}; none of the catalogues tracked here lists it yet",
+                        m.name,
+                        m.sources.join(", ")
+                    ),
                 },
                 model: m.model.clone(),
                 provider: m.provider.clone().unwrap_or_else(|| "unknown maker".into()),
