@@ -422,10 +422,12 @@ class Week:
                 flags.append(f"{board} score {score} but raw {best} {scores[best]:g}")
             ev.append(f"{board} {best} {scores[best]:g}")
             if rank:
-                rk = 1 + sum(1 for x in scores.values() if x > scores[best])
+                # The rank of the row whose score is printed (a named variant's, not the best).
+                row = next((r for r in mine if same(score, scores[r], rel=0.002)), best)
+                rk = 1 + sum(1 for x in scores.values() if x > scores[row])
                 ev[-1] += f" #{rk}"
                 if rk != int(rank):
-                    flags.append(f"{board} #{rank} but raw rank #{rk} ({best} {scores[best]:g})")
+                    flags.append(f"{board} #{rank} but raw rank #{rk} ({row} {scores[row]:g})")
         return ("FLAG " + "; ".join(flags) if flags else "ok"), "; ".join(ev)
 
     def check_reseller(self, txt):
