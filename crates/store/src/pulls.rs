@@ -776,10 +776,13 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .what("read observations by id")?;
-        // The envelope first, then each row on its own, so a bad row is named by its id.
-        let rows: Vec<(i64, &serde_json::value::RawValue)> =
-            serde_json::from_str(json.as_deref().unwrap_or("[]"))
-                .map_err(|source| StoreError::Corrupt { id: ids[0], source })?;
+        let text = json.as_deref().unwrap_or("[]");
+        if let Ok(rows) = serde_json::from_str::<Vec<(i64, Observation)>>(text) {
+            return Ok(rows);
+        }
+        // A row did not decode: the envelope, then each row on its own, to name it by its id.
+        let rows: Vec<(i64, &serde_json::value::RawValue)> = serde_json::from_str(text)
+            .map_err(|source| StoreError::Corrupt { id: ids[0], source })?;
         rows.into_iter()
             .map(|(id, raw)| {
                 serde_json::from_str(raw.get())
