@@ -109,6 +109,20 @@ fn ses_bounce(to: &str, kind: &str) -> String {
     .to_string()
 }
 
+/// `reader1@example.com` … `readerN@example.com`, confirmed (an operator import).
+async fn add_readers(app: &App, n: usize) {
+    for i in 1..=n {
+        let email = format!("reader{i}@example.com");
+        let out = app
+            .run(
+                "2026-07-13T09:00:00Z",
+                &["subscribers", "add", &email, "--confirmed"],
+            )
+            .await;
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
 struct Site {
     app: App,
     served: Served,
@@ -138,20 +152,7 @@ async fn site() -> Site {
          [feedback.ses]\nextra_cert_hosts = [\"{cert_host}\"]\n\n[feedback.postmark]\nusername = \"postmark\"\n\n\
          [feedback.sendgrid]\npublic_key = \"{public}\"\n"
     ));
-    for i in 1..=4 {
-        let out = app
-            .run(
-                "2026-07-13T09:00:00Z",
-                &[
-                    "subscribers",
-                    "add",
-                    &format!("reader{i}@example.com"),
-                    "--confirmed",
-                ],
-            )
-            .await;
-        assert!(out.status.success(), "{out:?}");
-    }
+    add_readers(&app, 4).await;
     let env = vec![
         ("MODELBRIEF__TOKENS__SECRET".to_owned(), SECRET.to_owned()),
         (
@@ -377,20 +378,7 @@ async fn signed_ses_sendgrid_and_postmark_reports_suppress_the_right_reader_once
 #[tokio::test]
 async fn a_maildir_of_delivery_reports_suppresses_once_and_names_an_unreadable_message() {
     let app = App::new(&[]);
-    for i in 1..=2 {
-        let out = app
-            .run(
-                "2026-07-13T09:00:00Z",
-                &[
-                    "subscribers",
-                    "add",
-                    &format!("reader{i}@example.com"),
-                    "--confirmed",
-                ],
-            )
-            .await;
-        assert!(out.status.success());
-    }
+    add_readers(&app, 2).await;
     let maildir = tempfile::tempdir().unwrap();
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir(maildir.path().join(sub)).unwrap();

@@ -5,7 +5,7 @@
 use crate::config::Loaded;
 use modelbrief_differ::{Edition, PullView, Snapshot, SnapshotModels, SourceInput, Window};
 use modelbrief_domain::{IsoWeek, Observation, Timestamp};
-use modelbrief_store::{ObservationHead, Store};
+use modelbrief_store::Store;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -50,8 +50,6 @@ struct Snapshots<'a> {
     models: HashMap<i64, Arc<SnapshotModels>>,
     /// Decoded rows by observation id.
     rows: HashMap<i64, Observation>,
-    /// The identifying columns of rows not decoded.
-    heads: HashMap<i64, ObservationHead>,
     /// Each row's (source id, model id, name), as [`Snapshots::models`] needs them.
     ids: HashMap<i64, (String, modelbrief_domain::ModelId, String)>,
 }
@@ -63,46 +61,33 @@ impl Snapshots<'_> {
             return Ok(m.clone());
         }
         let members = self.store.snapshot_members(id).await?;
-        let missing: Vec<i64> = members
-            .iter()
-            .copied()
-            .filter(|m| !self.rows.contains_key(m) && !self.heads.contains_key(m))
-            .collect();
-        for h in self.store.observation_heads(&missing).await? {
-            self.heads.insert(h.id, h);
-        }
-        // Each row's model id and name, worked out once across snapshots.
+        // Each row's model id and name, worked out once across snapshots: from the decoded row
+        // where there is one, else from its identifying columns, read only for rows not known.
+        let mut unknown = Vec::new();
         for m in &members {
             if self.ids.contains_key(m) {
                 continue;
             }
-            let (source_model, key, variant, own) = match self.rows.get(m) {
-                Some(o) => (
-                    o.source_model.as_str(),
-                    o.model.key.as_str(),
-                    o.model.variant.as_deref(),
-                    o.name.as_str(),
-                ),
-                None => match self.heads.get(m) {
-                    Some(h) => (
-                        h.source_model.as_str(),
-                        h.model_key.as_str(),
-                        h.variant.as_deref(),
-                        h.name.as_str(),
-                    ),
-                    None => continue,
-                },
-            };
-            let Some(model_key) = modelbrief_domain::ModelKey::normalise(key) else {
-                continue;
-            };
-            let name = if own.trim().is_empty() { key } else { own };
-            let model = modelbrief_domain::ModelId {
-                key: model_key,
-                variant: variant.map(str::to_owned),
-            };
-            self.ids
-                .insert(*m, (source_model.to_owned(), model, name.to_owned()));
+            match self.rows.get(m) {
+                Some(o) => {
+                    let entry = identify(
+                        &o.source_model,
+                        o.model.key.as_str(),
+                        o.model.variant.as_deref(),
+                        &o.name,
+                    );
+                    if let Some(e) = entry {
+                        self.ids.insert(*m, e);
+                    }
+                }
+                None => unknown.push(*m),
+            }
+        }
+        for h in self.store.observation_heads(&unknown).await? {
+            if let Some(e) = identify(&h.source_model, &h.model_key, h.variant.as_deref(), &h.name)
+            {
+                self.ids.insert(h.id, e);
+            }
         }
         // In source-id order: the source's own name for the model is that of its first row, so
         // the same database gives the same name whichever source happened to store it first.
@@ -160,6 +145,22 @@ impl Snapshots<'_> {
     }
 }
 
+/// A row's (source id, model id, name) as the removal history keys it; `None` for a key that
+/// normalises to nothing. The name falls back to the key where the source wrote none.
+fn identify(
+    source_model: &str,
+    key: &str,
+    variant: Option<&str>,
+    own: &str,
+) -> Option<(String, modelbrief_domain::ModelId, String)> {
+    let model = modelbrief_domain::ModelId {
+        key: modelbrief_domain::ModelKey::normalise(key)?,
+        variant: variant.map(str::to_owned),
+    };
+    let name = if own.trim().is_empty() { key } else { own };
+    Some((source_model.to_owned(), model, name.to_owned()))
+}
+
 /// Computes the edition for `window` from what the store holds.
 pub async fn compute(
     store: &Store,
@@ -172,7 +173,6 @@ pub async fn compute(
         cache: HashMap::new(),
         models: HashMap::new(),
         rows: HashMap::new(),
-        heads: HashMap::new(),
         ids: HashMap::new(),
     };
     let mut inputs = Vec::new();

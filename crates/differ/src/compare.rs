@@ -287,7 +287,7 @@ pub fn compare(a: Profile, b: Profile, settings: &Settings) -> Comparison {
     // Context windows within 5% of each other (1,048,576 against 1,050,000) are the same size
     // to a reader: no "reads more".
     if let (Some(x), Some(y)) = (a.context, b.context)
-        && x.abs_diff(y) as f64 > 0.05 * x.max(y) as f64
+        && !present::tokens_alike(x, y)
     {
         let (big, n) = if x > y { (&a.name, x) } else { (&b.name, y) };
         v.push(format!(

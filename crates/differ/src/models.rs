@@ -556,13 +556,7 @@ pub(crate) fn removed_models(
                         source: s.name.clone(),
                         last_seen: *last_seen,
                         confirmed_at: p.at,
-                        still_listed_by: listed_by
-                            .get(&id.key)
-                            .into_iter()
-                            .flatten()
-                            .filter(|o| **o != s.name)
-                            .map(|o| (*o).to_owned())
-                            .collect(),
+                        still_listed_by: others_listing(&listed_by, &id.key, &s.name),
                         maker_listing: None,
                         still_sold_via: Vec::new(),
                     });
@@ -573,6 +567,21 @@ pub(crate) fn removed_models(
     }
     out.sort_by(|a, b| (&a.source, &a.model).cmp(&(&b.source, &b.model)));
     out
+}
+
+/// The sources other than `source` that list `key` now.
+fn others_listing(
+    listed_by: &BTreeMap<&ModelKey, BTreeSet<&str>>,
+    key: &ModelKey,
+    source: &str,
+) -> Vec<String> {
+    listed_by
+        .get(key)
+        .into_iter()
+        .flatten()
+        .filter(|o| **o != source)
+        .map(|o| (*o).to_owned())
+        .collect()
 }
 
 /// A catalogue that documents makers' own prices (LiteLLM, models.dev) dropping the maker's
@@ -650,13 +659,7 @@ fn maker_listings_dropped(
             source: s.name.clone(),
             last_seen,
             confirmed_at,
-            still_listed_by: listed_by
-                .get(&key)
-                .into_iter()
-                .flatten()
-                .filter(|o| **o != s.name)
-                .map(|o| (*o).to_owned())
-                .collect(),
+            still_listed_by: others_listing(listed_by, &key, &s.name),
             maker_listing: Some(maker),
             still_sold_via: routes.into_iter().map(str::to_owned).collect(),
         });

@@ -359,9 +359,7 @@ pub(crate) fn changes(
             let documents_maker = sources
                 .iter()
                 .any(|s| s.name == c.source && s.kind != SourceKind::Openrouter);
-            // Counts within 5% of each other are one figure written two ways (1,048,576 and
-            // 1M, 131,072 and 128K), not a disagreement.
-            let same = |a: u64, b: u64| a.abs_diff(b) * 20 <= a.max(b);
+            let same = modelbrief_domain::present::tokens_alike;
             let reconciled_with = now
                 .iter()
                 .find(|(src, v)| same(**v, new) && before.get(*src).is_some_and(|b| same(*b, new)))

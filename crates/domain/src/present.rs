@@ -54,6 +54,12 @@ pub fn tokens(n: u64) -> String {
     }
 }
 
+/// Two token counts within 5% of each other are one figure written two ways (1,048,576 and 1M,
+/// 131,072 and 128K): neither "more context" nor a disagreement between sources.
+pub fn tokens_alike(a: u64, b: u64) -> bool {
+    a.abs_diff(b) * 20 <= a.max(b)
+}
+
 /// Two token counts printed side by side (a change, a comparison) in one unit system, so the
 /// printed gap is the real one: 202,752 → 262,144 reads `198K → 256K` (both binary), not
 /// `203K → 256K`; 1,050,000 against 1,048,576 reads `1.05M` against `1.05M` (both decimal), not

@@ -262,8 +262,8 @@ impl crate::Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::{NewPull, PullResult, Store};
-    use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, SourceName, Timestamp};
+    use crate::Store;
+    use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, SourceName};
 
     /// A row as the old rules keyed LiveBench's `gpt-5.5-xhigh`: a model of its own.
     fn old_style_row() -> Observation {
@@ -300,23 +300,12 @@ mod tests {
             .await
             .unwrap();
         store
-            .record_pull(NewPull {
-                source: source.clone(),
-                started_at: Timestamp::parse("2026-06-15T20:00:00Z").unwrap(),
-                duration_ms: 1,
-                http_status: Some(200),
-                bytes: Some(1),
-                content_hash: Some("h".into()),
-                notices: Vec::new(),
-                result: PullResult::Changed {
-                    observations: vec![old_style_row(), old_bedrock_row()],
-                    skipped: Vec::new(),
-                    etag: None,
-                    last_modified: None,
-                    release: None,
-                    data_date: None,
-                },
-            })
+            .record_pull(crate::pulls::changed_pull(
+                &source,
+                "2026-06-15T20:00:00Z",
+                "h",
+                vec![old_style_row(), old_bedrock_row()],
+            ))
             .await
             .unwrap();
         // Pretend the database was written before this version of the rules.

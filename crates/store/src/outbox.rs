@@ -23,6 +23,11 @@ pub struct OutboxCounts {
     pub failed: i64,
 }
 
+/// Queues a confirmation mail for subscriber `?1` at `?2`, unless one is already waiting.
+const QUEUE_CONFIRMATION: &str = "INSERT INTO outbox (kind, subscriber_id, created_at, next_attempt_at)
+     SELECT 'confirm', ?1, ?2, ?2
+     WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE subscriber_id = ?1 AND kind = 'confirm' AND status = 'pending')";
+
 impl Store {
     /// Queues a confirmation mail for `subscriber_id`, unless one is already waiting.
     pub async fn enqueue_confirmation(
@@ -30,16 +35,12 @@ impl Store {
         subscriber_id: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outbox (kind, subscriber_id, created_at, next_attempt_at)
-             SELECT 'confirm', ?1, ?2, ?2
-             WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE subscriber_id = ?1 AND kind = 'confirm' AND status = 'pending')",
-        )
-        .bind(subscriber_id)
-        .bind(now.to_db())
-        .execute(&self.pool)
-        .await
-        .what("queue confirmation")?;
+        sqlx::query(QUEUE_CONFIRMATION)
+            .bind(subscriber_id)
+            .bind(now.to_db())
+            .execute(&self.pool)
+            .await
+            .what("queue confirmation")?;
         Ok(())
     }
 
@@ -82,16 +83,12 @@ impl Store {
             .execute(&mut *tx)
             .await
             .what("take confirmation slot")?;
-        sqlx::query(
-            "INSERT INTO outbox (kind, subscriber_id, created_at, next_attempt_at)
-             SELECT 'confirm', ?1, ?2, ?2
-             WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE subscriber_id = ?1 AND kind = 'confirm' AND status = 'pending')",
-        )
-        .bind(subscriber_id)
-        .bind(now.to_db())
-        .execute(&mut *tx)
-        .await
-        .what("queue confirmation")?;
+        sqlx::query(QUEUE_CONFIRMATION)
+            .bind(subscriber_id)
+            .bind(now.to_db())
+            .execute(&mut *tx)
+            .await
+            .what("queue confirmation")?;
         tx.commit().await.what("commit confirmation limit")?;
         Ok(true)
     }

@@ -793,10 +793,37 @@ impl Store {
     }
 }
 
+/// A healthy pull at `at` that stored `observations` as a new snapshot (for tests).
+#[cfg(test)]
+pub(crate) fn changed_pull(
+    source: &modelbrief_domain::SourceName,
+    at: &str,
+    content_hash: &str,
+    observations: Vec<Observation>,
+) -> NewPull {
+    NewPull {
+        source: source.clone(),
+        started_at: Timestamp::parse(at).unwrap(),
+        duration_ms: 1,
+        http_status: Some(200),
+        bytes: Some(1),
+        content_hash: Some(content_hash.into()),
+        notices: Vec::new(),
+        result: PullResult::Changed {
+            observations,
+            skipped: Vec::new(),
+            etag: None,
+            last_modified: None,
+            release: None,
+            data_date: None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::{NewPull, PullResult, Store, StoreError};
-    use modelbrief_domain::{ModelId, Observation, SourceKind, SourceName, Timestamp};
+    use crate::{Store, StoreError};
+    use modelbrief_domain::{ModelId, Observation, SourceKind, SourceName};
 
     fn row(id: &str, name: &str) -> Observation {
         Observation::new(id, ModelId::from_source_id(id).unwrap(), name)
@@ -812,25 +839,14 @@ mod tests {
             .unwrap();
         let mut snapshots = Vec::new();
         for (i, observations) in rows.iter().enumerate() {
+            let at = format!("2026-06-{:02}T20:00:00Z", i + 1);
             store
-                .record_pull(NewPull {
-                    source: source.clone(),
-                    started_at: Timestamp::parse(&format!("2026-06-{:02}T20:00:00Z", i + 1))
-                        .unwrap(),
-                    duration_ms: 1,
-                    http_status: Some(200),
-                    bytes: Some(1),
-                    content_hash: Some(format!("h{i}")),
-                    notices: Vec::new(),
-                    result: PullResult::Changed {
-                        observations: observations.clone(),
-                        skipped: Vec::new(),
-                        etag: None,
-                        last_modified: None,
-                        release: None,
-                        data_date: None,
-                    },
-                })
+                .record_pull(super::changed_pull(
+                    &source,
+                    &at,
+                    &format!("h{i}"),
+                    observations.clone(),
+                ))
                 .await
                 .unwrap();
             snapshots.push(

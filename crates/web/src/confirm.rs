@@ -217,21 +217,10 @@ pub(crate) async fn resend(State(state): State<AppState>, Query(q): Query<TokenQ
             if s.status == SubscriberStatus::Pending
                 && claims.binds(&s.link_key, s.legacy_links) =>
         {
-            if let Ok(email) = modelbrief_domain::SubscriberEmail::parse(&s.email) {
-                match state
-                    .store
-                    .enqueue_confirmation_limited(
-                        s.id,
-                        &email.mailbox_hash(),
-                        state.now(),
-                        state.settings.confirmations_per_address_per_hour,
-                    )
-                    .await
-                {
-                    Ok(true) => state.outbox_wake.notify_one(),
-                    Ok(false) => {}
-                    Err(e) => return unavailable(&state, false, "resend", e),
-                }
+            if let Ok(email) = modelbrief_domain::SubscriberEmail::parse(&s.email)
+                && let Err(e) = state.queue_confirmation(s.id, &email).await
+            {
+                return unavailable(&state, false, "resend", e);
             }
             message(
                 &state,

@@ -124,6 +124,28 @@ impl AppState {
         (self.clock)()
     }
 
+    /// Queues a confirmation mail for `subscriber_id` within the per-mailbox limit (counted in
+    /// the database, so every web node shares it) and wakes the outbox worker if one was queued.
+    pub(crate) async fn queue_confirmation(
+        &self,
+        subscriber_id: i64,
+        email: &modelbrief_domain::SubscriberEmail,
+    ) -> Result<(), modelbrief_store::StoreError> {
+        let queued = self
+            .store
+            .enqueue_confirmation_limited(
+                subscriber_id,
+                &email.mailbox_hash(),
+                self.now(),
+                self.settings.confirmations_per_address_per_hour,
+            )
+            .await?;
+        if queued {
+            self.outbox_wake.notify_one();
+        }
+        Ok(())
+    }
+
     /// A link on the public site, e.g. `/unsubscribe?token=…` (under `base_url`'s path).
     pub fn link(&self, path: &str, token: &str) -> String {
         modelbrief_mailer::links::token_url(&self.settings.base_url, path, token)

@@ -170,23 +170,10 @@ pub(crate) async fn submit(
         }
         _ => None,
     };
-    // At most `confirmations_per_address_per_hour` mails per mailbox, counted in the database:
-    // the limit holds across every web node.
-    if let Some(subscriber) = pending {
-        match state
-            .store
-            .enqueue_confirmation_limited(
-                subscriber.id,
-                &email.mailbox_hash(),
-                state.now(),
-                state.settings.confirmations_per_address_per_hour,
-            )
-            .await
-        {
-            Ok(true) => state.outbox_wake.notify_one(),
-            Ok(false) => {}
-            Err(e) => return unavailable(&state, json, "subscribe", e),
-        }
+    if let Some(subscriber) = pending
+        && let Err(e) = state.queue_confirmation(subscriber.id, &email).await
+    {
+        return unavailable(&state, json, "subscribe", e);
     }
     message(
         &state,
