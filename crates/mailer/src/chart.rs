@@ -364,8 +364,16 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut palette: Vec<[u8; 3]> = Vec::new();
     let mut index: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
     let mut indexed = Vec::with_capacity(rgb.len() / 3);
+    // Most pixels repeat their left neighbour (fills, backgrounds): only a new colour is hashed.
+    let mut last: Option<([u8; 3], u8)> = None;
     for px in rgb.chunks_exact(3) {
         let px = [px[0], px[1], px[2]];
+        if let Some((colour, i)) = last
+            && colour == px
+        {
+            indexed.push(i);
+            continue;
+        }
         let i = match index.get(&px) {
             Some(i) => *i,
             None if palette.len() < 256 => {
@@ -376,6 +384,7 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
             }
             None => break,
         };
+        last = Some((px, i));
         indexed.push(i);
     }
     let fits = indexed.len() * 3 == rgb.len();
@@ -383,7 +392,12 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     {
         let mut encoder = png::Encoder::new(&mut png, width, height);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Default);
+        // Measured on a six-panel brief chart (600×1456, 367 colours, so RGB): deflate level
+        // 1 without filtering takes 5 ms for 74 KB, the library's default 18 ms for 63 KB.
+        // Unfiltered rows suit a chart's flat fills and exact palette better than the filters
+        // meant for photographs (they only add bytes here).
+        encoder.set_deflate_compression(png::DeflateCompression::Level(1));
+        encoder.set_filter(png::Filter::NoFilter);
         if fits {
             encoder.set_color(png::ColorType::Indexed);
             encoder.set_palette(palette.concat());
@@ -424,7 +438,7 @@ mod tests {
         let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
         decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size()];
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
         buf.truncate(info.buffer_size());
         (info, buf)
