@@ -49,7 +49,7 @@ struct Snapshots<'a> {
     cache: HashMap<i64, Arc<Snapshot>>,
     models: HashMap<i64, Arc<SnapshotModels>>,
     /// Decoded rows by observation id.
-    rows: HashMap<i64, Observation>,
+    rows: HashMap<i64, Arc<Observation>>,
     /// Each row's (source id, model id, name), as [`Snapshots::models`] needs them.
     ids: HashMap<i64, (String, modelbrief_domain::ModelId, String)>,
 }
@@ -124,9 +124,9 @@ impl Snapshots<'_> {
             .filter(|m| !self.rows.contains_key(m))
             .collect();
         for (row, o) in self.store.observations_by_id(&missing).await? {
-            self.rows.insert(row, o);
+            self.rows.insert(row, Arc::new(o));
         }
-        let mut observations: Vec<(i64, Observation)> = members
+        let mut observations: Vec<(i64, Arc<Observation>)> = members
             .iter()
             .filter_map(|m| self.rows.get(m).map(|o| (*m, o.clone())))
             .collect();

@@ -18,7 +18,12 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
             Some(r) => Some(Arc::new(Snapshot {
                 id: r.id,
                 taken_at: r.taken_at,
-                observations: store.snapshot_observations(r.id).await?,
+                observations: store
+                    .snapshot_observations(r.id)
+                    .await?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect(),
                 release: r.release,
                 data_date: r.data_date,
             })),

@@ -11,6 +11,7 @@ use modelbrief_domain::{ModelKey, SourceKind, present};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the sources say about one model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +58,7 @@ fn speed(sources: &[SourceInput], key: &ModelKey) -> Option<Speed> {
             .observations
             .iter()
             .filter(|o| &o.model.key == key && (o.tokens_per_s.is_some() || o.ttft_s.is_some()))
+            .map(|o| &**o)
             .collect();
         rows.sort_by_key(|o| (o.model.variant.is_some(), o.source_model.clone()));
         let o = rows.first()?;
@@ -88,7 +90,7 @@ pub struct Comparison {
 
 /// The profile of `key` from the sources' current snapshots.
 pub fn profile(sources: &[SourceInput], key: &ModelKey, settings: &Settings) -> Profile {
-    let current: Vec<(&str, SourceKind, &[modelbrief_domain::Observation])> = sources
+    let current: Vec<(&str, SourceKind, &[Arc<modelbrief_domain::Observation>])> = sources
         .iter()
         .filter_map(|s| {
             Some((

@@ -17,7 +17,7 @@ pub(crate) fn rows_of<'a>(sources: &'a [SourceInput], key: &ModelKey) -> Vec<Row
             c.observations
                 .iter()
                 .filter(|o| &o.model.key == key && !o.is_alias)
-                .map(move |o| (s.name.as_str(), s.kind, o))
+                .map(move |o| (s.name.as_str(), s.kind, &**o))
         })
         .collect()
 }

@@ -37,7 +37,7 @@ use std::sync::Arc;
 pub struct Snapshot {
     pub id: i64,
     pub taken_at: Timestamp,
-    pub observations: Vec<Observation>,
+    pub observations: Vec<Arc<Observation>>,
     /// The release of the source's data (LiveBench): scores of two releases are not comparable.
     pub release: Option<String>,
     /// The source's own date of the data, where its format carries one.

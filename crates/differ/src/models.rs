@@ -10,6 +10,7 @@ use crate::facts::{facts, rows_of};
 use crate::prices::catalogue;
 use crate::rank::headline_benchmark;
 use crate::{NewModel, RemovedModel, Settings, SourceInput, Window};
+use std::sync::Arc;
 
 use chrono::Datelike;
 use modelbrief_domain::{ModelId, ModelKey, Observation, SourceKind, Timestamp};
@@ -620,7 +621,7 @@ fn maker_listings_dropped(
     if !window.contains(confirmed_at) {
         return;
     }
-    let makers = |obs: &'_ [Observation]| -> BTreeMap<ModelKey, (String, String)> {
+    let makers = |obs: &'_ [Arc<Observation>]| -> BTreeMap<ModelKey, (String, String)> {
         obs.iter()
             .filter(|o| !o.is_alias)
             .filter_map(|o| {

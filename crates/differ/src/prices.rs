@@ -12,6 +12,7 @@ use modelbrief_domain::{ModelId, Observation, SourceKind, Timestamp};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A listing chosen as canonical.
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +26,7 @@ pub(crate) struct Listing<'a> {
 pub(crate) type Catalogue<'a> = BTreeMap<&'a ModelId, Vec<(&'a str, SourceKind, &'a Observation)>>;
 
 pub(crate) fn catalogue<'a>(
-    snaps: impl Iterator<Item = (&'a str, SourceKind, &'a [Observation])>,
+    snaps: impl Iterator<Item = (&'a str, SourceKind, &'a [Arc<Observation>])>,
 ) -> Catalogue<'a> {
     let mut out: Catalogue<'a> = BTreeMap::new();
     for (source, kind, obs) in snaps {
@@ -521,7 +522,7 @@ fn alias_notices(
             .observations
             .iter()
             .filter(|o| o.is_alias)
-            .map(|o| (o.source_model.as_str(), o))
+            .map(|o| (o.source_model.as_str(), &**o))
             .collect();
         for o in c.observations.iter().filter(|o| o.is_alias) {
             let Some(prev) = old.get(o.source_model.as_str()) else {

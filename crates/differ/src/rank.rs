@@ -10,6 +10,7 @@ use crate::categories::{CategoryScore, OVERALL, best_scores, board_scores};
 use crate::{Notice, NoticeKind, RankShift, Settings, ShiftKind, SourceInput, Window};
 use modelbrief_domain::{Observation, PullNotice, SourceKind, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Benchmarks that are leaderboards of their own (LiveBench's task columns are not).
 pub(crate) fn headline_benchmark(kind: SourceKind, benchmark: &str) -> bool {
@@ -97,7 +98,7 @@ pub(crate) fn suppressions(
             && b.id != c.id
             && s.release_change().is_none()
         {
-            fn count(kind: SourceKind, obs: &[Observation]) -> BTreeMap<&str, usize> {
+            fn count(kind: SourceKind, obs: &[Arc<Observation>]) -> BTreeMap<&str, usize> {
                 let mut n: BTreeMap<&str, usize> = BTreeMap::new();
                 for o in obs {
                     for sc in o
@@ -212,7 +213,7 @@ pub(crate) fn suppressions(
     out
 }
 
-fn has_ties(obs: &[Observation]) -> bool {
+fn has_ties(obs: &[Arc<Observation>]) -> bool {
     let ranks: Vec<u32> = obs.iter().filter_map(|o| o.rank).collect();
     let unique: BTreeSet<u32> = ranks.iter().copied().collect();
     unique.len() < ranks.len()
@@ -230,7 +231,7 @@ struct Entry {
 }
 
 /// Ranks models by a benchmark (best row per model id), competition style.
-fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
+fn ranking(obs: &[Arc<Observation>], benchmark: &str) -> BTreeMap<String, Entry> {
     let mut best: BTreeMap<String, Entry> = BTreeMap::new();
     for o in obs
         .iter()
@@ -259,7 +260,10 @@ fn ranking(obs: &[Observation], benchmark: &str) -> BTreeMap<String, Entry> {
 
 /// Each model id's (rank, shared, score) on a source's own board of `benchmark`, as
 /// [`shifts`] ranks it.
-pub(crate) fn ranks_on(obs: &[Observation], benchmark: &str) -> BTreeMap<String, (u32, bool, f64)> {
+pub(crate) fn ranks_on(
+    obs: &[Arc<Observation>],
+    benchmark: &str,
+) -> BTreeMap<String, (u32, bool, f64)> {
     let table = ranking(obs, benchmark);
     let mut count: BTreeMap<u32, usize> = BTreeMap::new();
     for e in table.values() {
@@ -526,14 +530,22 @@ pub(crate) fn shifts(
             .iter()
             .any(|s| s.baseline.as_ref().unwrap().id != s.current.as_ref().unwrap().id);
         if any_change {
-            let bscores = best_scores(
-                both.iter()
-                    .flat_map(|s| s.baseline.as_ref().unwrap().observations.iter()),
-            );
-            let cscores = best_scores(
-                both.iter()
-                    .flat_map(|s| s.current.as_ref().unwrap().observations.iter()),
-            );
+            let bscores = best_scores(both.iter().flat_map(|s| {
+                s.baseline
+                    .as_ref()
+                    .unwrap()
+                    .observations
+                    .iter()
+                    .map(|o| &**o)
+            }));
+            let cscores = best_scores(both.iter().flat_map(|s| {
+                s.current
+                    .as_ref()
+                    .unwrap()
+                    .observations
+                    .iter()
+                    .map(|o| &**o)
+            }));
             // Each board ranks everybody on one basis, chosen from the current scores.
             let board = |scores| {
                 board_scores(

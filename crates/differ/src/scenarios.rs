@@ -59,7 +59,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
             let snap = Snapshot {
                 id: i as i64 + 1,
                 taken_at: day(*d),
-                observations: obs.clone(),
+                observations: obs.iter().cloned().map(Arc::new).collect(),
                 release: None,
                 data_date: None,
             };

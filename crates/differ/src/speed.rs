@@ -21,7 +21,7 @@ pub(crate) fn changes(sources: &[SourceInput]) -> Vec<SpeedChange> {
         let before: BTreeMap<&str, &modelbrief_domain::Observation> = b
             .observations
             .iter()
-            .map(|o| (o.source_model.as_str(), o))
+            .map(|o| (o.source_model.as_str(), &**o))
             .collect();
         for o in &c.observations {
             let Some(old) = before.get(o.source_model.as_str()) else {
