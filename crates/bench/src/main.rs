@@ -6,10 +6,14 @@
 //!   the size of the real brief); prints messages per second.
 //! - `parse-floor FILE...`: reads and parses the given fixture files with serde_json, csv or
 //!   serde_yaml alone (by extension); prints the milliseconds it took.
+//! - `brief-floor DB AT`: the least any weekly edition ending at AT must do — for every source,
+//!   read the rows of the snapshots its latest pulls at AT and at AT − 7 days vouch for, from
+//!   the same SQLite file, and decode each row's JSON with serde_json; prints the milliseconds.
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
+use sqlx::Connection;
 use std::time::Instant;
 
 #[tokio::main]
@@ -79,8 +83,44 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("{:.1} {rows}", started.elapsed().as_secs_f64() * 1000.0);
         }
+        Some("brief-floor") => {
+            let at = chrono::DateTime::parse_from_rfc3339(&args[3])?.with_timezone(&chrono::Utc);
+            let from = at - chrono::Duration::days(7);
+            let stamp = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            let started = Instant::now();
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&args[2])
+                .read_only(true);
+            let mut db = sqlx::SqliteConnection::connect_with(&options).await?;
+            let sources: Vec<(String,)> = sqlx::query_as("SELECT name FROM sources ORDER BY name")
+                .fetch_all(&mut db)
+                .await?;
+            let mut rows = 0usize;
+            for (source,) in &sources {
+                for t in [stamp(from), stamp(at)] {
+                    let data: Vec<(String,)> = sqlx::query_as(
+                        "SELECT o.data FROM snapshot_observations so
+                         JOIN observations o ON o.id = so.observation_id
+                         WHERE so.snapshot_id = (SELECT snapshot_id FROM pulls
+                             WHERE source = ?1 AND started_at <= ?2 AND snapshot_id IS NOT NULL
+                             ORDER BY started_at DESC, id DESC LIMIT 1)",
+                    )
+                    .bind(source)
+                    .bind(&t)
+                    .fetch_all(&mut db)
+                    .await?;
+                    for (d,) in &data {
+                        let v: serde_json::Value = serde_json::from_str(d)?;
+                        rows += usize::from(v.is_object());
+                    }
+                }
+            }
+            println!("{:.1} {rows}", started.elapsed().as_secs_f64() * 1000.0);
+        }
         _ => anyhow::bail!(
-            "usage: modelbrief-bench smtp-floor HOST PORT CONNECTIONS MESSAGES | parse-floor FILE..."
+            "usage: modelbrief-bench smtp-floor HOST PORT CONNECTIONS MESSAGES | parse-floor FILE... | brief-floor DB AT"
         ),
     }
     Ok(())
