@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use modelbrief_app::clock::Clock;
 use modelbrief_app::config::ConfigError;
 use modelbrief_app::{
-    brief, compare, config, daemon, demo, ingest, lock, models, send, serve, status, subscribers,
+    brief, compare, config, daemon, demo, history, ingest, lock, models, send, serve, status,
+    subscribers,
 };
 use modelbrief_domain::{IsoWeek, Timestamp};
 use std::io::IsTerminal;
@@ -91,6 +92,16 @@ enum Command {
         b: String,
         #[arg(long, value_enum, default_value_t = BriefFormat::Text)]
         format: BriefFormat,
+    },
+    /// One model's record over every stored pull: each listing's prices, context and scores as
+    /// dated periods; with --at, as they stood at that date.
+    History {
+        model: String,
+        /// A date (the end of that day, UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// How sources' names resolve to models: see and fix identity.
     Models {
@@ -406,6 +417,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         modelbrief_mailer::Renderer::new(loaded.config.brief.templates.as_deref())?;
                     print!("{}", compare::html(&card, &renderer)?);
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History { model, at, format } => {
+            let at = at.as_deref().map(history::parse_at).transpose()?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
+            let h = history::history(&store, &loaded, &model, at).await;
+            store.close().await;
+            let h = h?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&h)?),
+                Format::Text => print!("{}", history::history_text(&h)),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -14,6 +14,7 @@ mod daemon;
 mod demo;
 mod epoch;
 mod feedback;
+mod history;
 mod html_table;
 mod ingest;
 mod ingest_faults;

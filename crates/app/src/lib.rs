@@ -11,6 +11,7 @@
 //! - [`send`]: the delivery engine.
 //! - [`daemon`], [`schedule`], [`status`]: the scheduler and the operator's view.
 //! - [`models`]: the identity layer for operators (`models show`, `models unlinked`).
+//! - [`history`]: one model's dated record (`history KEY [--at DATE]`).
 //! - [`compare`], [`subscribers`], [`serve`], [`demo`]: the other commands.
 //! - [`clock`], [`lock`]: the wall or replayed clock, per-database OS locks.
 
@@ -21,6 +22,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod feedback;
+pub mod history;
 pub mod ingest;
 pub mod lock;
 pub mod models;

@@ -21,7 +21,10 @@ pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outco
 pub use error::StoreError;
 pub use feedback::{FeedbackCounts, FeedbackOutcome};
 pub use outbox::{OutboxCounts, OutboxItem};
-pub use pulls::{NewPull, ObservationHead, PullResult, PullRow, PullStatus, SnapshotRef, Spelling};
+pub use pulls::{
+    HealthyPull, ModelHistory, NewPull, ObservationHead, PullResult, PullRow, PullStatus,
+    SnapshotRef, Spelling,
+};
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
 
 use sqlx::SqlitePool;

@@ -101,6 +101,25 @@ pub struct SnapshotRef {
     pub data_date: Option<String>,
 }
 
+/// One model key's record over time, as [`Store::model_history`] reads it.
+#[derive(Debug, Clone)]
+pub struct ModelHistory {
+    /// Every stored row of the key, by observation id, oldest first.
+    pub observations: Vec<(i64, Observation)>,
+    /// (snapshot id, observation id) for every snapshot holding one of those rows.
+    pub members: Vec<(i64, i64)>,
+    /// Every healthy pull of every source, by source, oldest first.
+    pub pulls: Vec<HealthyPull>,
+}
+
+/// A pull that vouched for a snapshot.
+#[derive(Debug, Clone)]
+pub struct HealthyPull {
+    pub source: String,
+    pub started_at: Timestamp,
+    pub snapshot_id: i64,
+}
+
 /// A stored pull, for `status` and for tests.
 #[derive(Debug, Clone, Serialize)]
 pub struct PullRow {
@@ -231,6 +250,54 @@ impl Store {
         .await
         .what("read observations of a model")?;
         rows.iter().map(decode_observation).collect()
+    }
+
+    /// Everything the store holds about one model key over time, for `history`: every healthy
+    /// pull of every source (oldest first, with the snapshot it vouched for), which of the key's
+    /// rows each of those snapshots holds, and each of those rows decoded once.
+    pub async fn model_history(&self, model_key: &str) -> Result<ModelHistory, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, data FROM observations WHERE model_key = ?1 ORDER BY id")
+                .bind(model_key)
+                .fetch_all(&self.pool)
+                .await
+                .what("read a model's rows")?;
+        let observations = rows
+            .iter()
+            .map(|r| Ok((r.get::<i64, _>(0), decode_observation(r)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let members = sqlx::query(
+            "SELECT so.snapshot_id, so.observation_id FROM snapshot_observations so
+             WHERE so.observation_id IN (SELECT id FROM observations WHERE model_key = ?1)
+             ORDER BY so.snapshot_id, so.observation_id",
+        )
+        .bind(model_key)
+        .fetch_all(&self.pool)
+        .await
+        .what("read the snapshots holding a model's rows")?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        let pulls = sqlx::query(
+            "SELECT source, started_at, snapshot_id FROM pulls
+             WHERE snapshot_id IS NOT NULL AND status IN ('changed', 'unchanged')
+             ORDER BY source, started_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .what("read the healthy pulls")?
+        .iter()
+        .map(|r| HealthyPull {
+            source: r.get(0),
+            started_at: ts(r.get::<&str, _>(1)),
+            snapshot_id: r.get(2),
+        })
+        .collect();
+        Ok(ModelHistory {
+            observations,
+            members,
+            pulls,
+        })
     }
 
     /// Records a pull; a `Changed` pull stores its snapshot in the same transaction.
@@ -923,5 +990,55 @@ mod tests {
             Err(StoreError::Corrupt { id, .. }) => assert_eq!(id, ids[1]),
             other => panic!("expected the corrupt row's id, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_models_history_reads_each_of_its_rows_once_with_every_snapshot_and_healthy_pull() {
+        let priced = |input: &str| {
+            let mut o = row("openai/gpt-5.5", "GPT-5.5");
+            o.input_per_mtok = Some(modelbrief_domain::PricePerMTok::parse(input).unwrap());
+            o
+        };
+        let other = row("x-ai/grok-5", "Grok 5");
+        let (_dir, store, snaps) = store_with(&[
+            vec![priced("5"), other.clone()],
+            vec![priced("4"), other.clone()],
+            vec![other],
+        ])
+        .await;
+        let mut failed = super::changed_pull(
+            &SourceName::parse("openrouter").unwrap(),
+            "2026-06-04T20:00:00Z",
+            "h-failed",
+            Vec::new(),
+        );
+        failed.result = super::PullResult::Failed {
+            error: "HTTP 503".into(),
+        };
+        store.record_pull(failed).await.unwrap();
+
+        let h = store.model_history("gpt-5-5").await.unwrap();
+        let prices: Vec<String> = h
+            .observations
+            .iter()
+            .map(|(_, o)| o.input_per_mtok.unwrap().decimal().normalize().to_string())
+            .collect();
+        assert_eq!(prices, ["5", "4"], "each distinct row once, oldest first");
+        let ids: Vec<i64> = h.observations.iter().map(|(id, _)| *id).collect();
+        assert_eq!(h.members, [(snaps[0], ids[0]), (snaps[1], ids[1])]);
+        let pulls: Vec<(String, i64)> = h
+            .pulls
+            .iter()
+            .map(|p| (p.started_at.to_string(), p.snapshot_id))
+            .collect();
+        assert_eq!(
+            pulls,
+            [
+                ("2026-06-01T20:00:00Z".to_owned(), snaps[0]),
+                ("2026-06-02T20:00:00Z".to_owned(), snaps[1]),
+                ("2026-06-03T20:00:00Z".to_owned(), snaps[2]),
+            ],
+            "the failed pull vouches for nothing"
+        );
     }
 }
