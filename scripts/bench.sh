@@ -143,10 +143,10 @@ for N in $SIZES; do
   python3 -c "print('email'); [print(f'reader{i}@example.com') for i in range($N)]" > "$S/list.csv"
   "$B" --config "$S/c.toml" subscribers import "$S/list.csv" --confirmed >/dev/null 2>&1
   # The floor sends a message as large as the real one (the dry run reports its size).
-  "$B" --config "$S/c.toml" --now 2026-07-06T21:00:00Z send --week 2026-W28 --dry-run >/dev/null 2>"$S/dry"
+  "$B" --config "$S/c.toml" --now 2026-07-13T06:00:00Z send --week 2026-W28 --dry-run >/dev/null 2>"$S/dry"
   MSG_BYTES=$(python3 -c "import json; print([json.loads(l) for l in open('$S/dry') if 'dry run' in l][0]['bytes'])")
   FLOOR=$("$F" smtp-floor 127.0.0.1 "$SINK_PORT" 4 "$N" "$MSG_BYTES")
-  /usr/bin/time -f "%M" -o "$S/rss" "$B" --config "$S/c.toml" --now 2026-07-06T21:00:00Z send --week 2026-W28 >/dev/null 2>"$S/log"
+  /usr/bin/time -f "%M" -o "$S/rss" "$B" --config "$S/c.toml" --now 2026-07-13T06:00:00Z send --week 2026-W28 >/dev/null 2>"$S/log"
   RATE=$(python3 -c "import json; print(round([json.loads(l) for l in open('$S/log') if 'send finished' in l][0]['msgs_per_sec']))")
   RSS=$(($(tail -1 "$S/rss") / 1024))
   SEND_ROWS="$SEND_ROWS| Send $N personalised briefs into smtp-sink, 4 connections | bare lettre + TCP_NODELAY, 4 connections, same size ($MSG_BYTES B): $FLOOR msg/s | $RATE msg/s = $(python3 -c "print(round(100*$RATE/$FLOOR))")% of the floor (target ≥ 70%) |
@@ -174,7 +174,7 @@ wrk.body = "List-Unsubscribe=One-Click"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 # Start a send of the list again (a new week) so the endpoint is measured under load.
-"$B" --config "$S/c.toml" --now 2026-07-13T21:00:00Z send --week 2026-W29 >/dev/null 2>&1 &
+"$B" --config "$S/c.toml" --now 2026-07-20T06:00:00Z send --week 2026-W29 >/dev/null 2>"$W/load-send.log" &
 SEND=$!
 sleep 1
 wrk_stats() { awk '/Requests\/sec/{r=$2} / 99%/{p=$2} END{print r, p}'; }
