@@ -137,22 +137,57 @@ async fn the_archive_feed_and_changes_json_publish_editions_without_personal_dat
         String::from_utf8_lossy(&v.stdout)
     );
     // What the feed says, read with a real XML parser.
-    let check = r#"
+    let check = r##"
 import sys, xml.etree.ElementTree as ET
 A = "{http://www.w3.org/2005/Atom}"
 root = ET.parse(sys.argv[1]).getroot()
 entries = root.findall(A + "entry")
-assert len(entries) == 1, len(entries)
 e = entries[0]
 assert e.find(A + "link[@rel='alternate']").get("href").endswith("/archive/2026-W28")
 assert e.find(A + "title").text.startswith("modelbrief 2026-W28: 4 new models"), e.find(A + "title").text
 assert root.find(A + "updated").text == e.find(A + "updated").text
+# Then one entry per change of the edition, each with its own id and the edition's page.
+changes = entries[1:]
+assert len(changes) == int(sys.argv[2]), (len(changes), sys.argv[2])
+ids = [x.find(A + "id").text for x in entries]
+assert len(set(ids)) == len(ids), ids
+for c in changes:
+    assert c.find(A + "id").text.startswith(e.find(A + "id").text + "#"), c.find(A + "id").text
+    assert c.find(A + "link[@rel='alternate']").get("href").endswith("/archive/2026-W28")
+    assert c.find(A + "title").text.startswith("2026-W28: "), c.find(A + "title").text
+# OpenRouter's Kimi K2.6 went from 5.5e-07/3.2e-06 to 6.6e-07/3.41e-06 per token (fixtures).
+kimi = [c for c in changes if c.find(A + "title").text.startswith("2026-W28: Kimi K2.6: pricier")]
+assert len(kimi) == 1, [c.find(A + "title").text for c in changes]
+content = kimi[0].find(A + "content").text
+assert "input $0.55 \u2192 $0.66, output $3.2 \u2192 $3.41" in content, content
+assert "openrouter" in content, content
 print("ok")
-"#;
+"##;
+    // As many change entries as the edition has changes the brief shows.
+    let (_, _, listed) = get("/changes.json").await;
+    let w28 = &serde_json::from_str::<Vec<Value>>(&listed).unwrap()[0];
+    let len = |k: &str| w28[k].as_array().unwrap().len();
+    let count = |k: &str, flag: &str| {
+        w28[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x[flag] == true)
+            .count()
+    };
+    let expected = count("new_models", "notable")
+        + len("price_changes")
+        + len("listing_price_changes")
+        + count("rank_shifts", "significant")
+        + len("context_changes")
+        + len("speed_changes")
+        + len("removed_models");
+    assert!(expected > 10, "{expected}");
     let v = Command::new(python())
         .arg("-c")
         .arg(check)
         .arg(&feed)
+        .arg(expected.to_string())
         .output()
         .unwrap();
     assert!(
@@ -182,4 +217,51 @@ print("ok")
         .unwrap();
     let brief: Value = serde_json::from_slice(&brief.stdout).unwrap();
     assert_eq!(changes[0], brief);
+
+    // `since`: the editions whose week ends after it (W28 ends 2026-07-13T00:00:00Z).
+    for (since, weeks) in [
+        ("2026-07-01", vec!["2026-W28"]),
+        ("2026-07-12T23:59:59Z", vec!["2026-W28"]),
+        ("2026-07-13", vec![]),
+    ] {
+        let (code, _, body) = get(&format!("/changes.json?since={since}")).await;
+        assert_eq!(code, 200, "{since}: {body}");
+        let list: Vec<Value> = serde_json::from_str(&body).unwrap();
+        let got: Vec<&str> = list
+            .iter()
+            .map(|e| e["edition"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, weeks, "since={since}");
+    }
+    // One model's changes: a valid feed of entries about it alone; 404 for a key never seen.
+    let (code, ct, kimi) = get("/models/kimi-k2-6.atom").await;
+    assert_eq!(code, 200);
+    assert!(ct.starts_with("application/atom+xml"));
+    let kimi_feed = dir.path().join("kimi.atom");
+    std::fs::write(&kimi_feed, &kimi).unwrap();
+    let v = validate(&kimi_feed);
+    assert!(
+        v.status.success(),
+        "{}\n{kimi}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+    let titles: Vec<&str> = kimi
+        .split("<title>")
+        .skip(2)
+        .filter_map(|t| t.split("</title>").next())
+        .collect();
+    assert_eq!(titles, ["2026-W28: Kimi K2.6: pricier +8.5%"], "{kimi}");
+    assert!(
+        kimi.contains("<title>modelbrief: changes to Kimi K2.6</title>"),
+        "{kimi}"
+    );
+    assert_eq!(get("/models/kimi-k9.atom").await.0, 404);
+    assert_eq!(get("/models/kimi-k2-6").await.0, 404);
+
+    let (code, _, body) = get("/changes.json?since=last-week").await;
+    assert_eq!(code, 400);
+    assert!(
+        body.contains("since=\\\"last-week\\\": expected a date"),
+        "{body}"
+    );
 }

@@ -5,6 +5,7 @@
 //! and text parts are rendered from the same [`view::BriefView`]; the one chart is drawn here
 //! too ([`chart`]), from the same numbers the text part prints.
 
+pub mod changes;
 pub mod chart;
 pub mod links;
 pub mod messages;

@@ -403,10 +403,16 @@ fn old_new(o: &modelbrief_differ::OldNew) -> String {
 
 impl BriefView {
     pub fn new(e: &Edition) -> Self {
+        Self::with_limit(e, MAX_ROWS)
+    }
+
+    /// The view with at most `limit` rows per section (a quarter of that per leaderboard); the
+    /// rest is counted in the `_more` fields. `usize::MAX` keeps every change.
+    pub fn with_limit(e: &Edition, limit: usize) -> Self {
         let notable: Vec<_> = e.new_models.iter().filter(|m| m.notable).collect();
         let new_models = notable
             .iter()
-            .take(MAX_ROWS)
+            .take(limit)
             .map(|m| NewModelView {
                 name: match m.kind {
                     NewModelKind::New => m.name.clone(),
@@ -485,17 +491,12 @@ impl BriefView {
                     .collect(),
             })
             .collect();
-        let price_changes = e
-            .price_changes
-            .iter()
-            .take(MAX_ROWS)
-            .map(price_view)
-            .collect();
+        let price_changes = e.price_changes.iter().take(limit).map(price_view).collect();
         // Other listings, biggest move first, in one compact block.
         let mut others: Vec<&modelbrief_differ::PriceChange> =
             e.listing_price_changes.iter().collect();
         others.sort_by(|a, b| b.pct.abs().total_cmp(&a.pct.abs()));
-        let listing_changes = others.into_iter().take(MAX_ROWS).map(price_view).collect();
+        let listing_changes = others.into_iter().take(limit).map(price_view).collect();
         let mut leaderboards: Vec<BoardView> = Vec::new();
         for s in e.shown_shifts() {
             let view = ShiftView {
@@ -534,12 +535,12 @@ impl BriefView {
             }
         }
         for b in &mut leaderboards {
-            b.shifts.truncate(MAX_ROWS / 4);
+            b.shifts.truncate(limit / 4);
         }
         let removed_models = e
             .removed_models
             .iter()
-            .take(MAX_ROWS)
+            .take(limit)
             .map(|r| RemovedView {
                 name: r.name.clone(),
                 model: r.model.clone(),
@@ -572,7 +573,7 @@ impl BriefView {
         let speed_changes = e
             .speed_changes
             .iter()
-            .take(MAX_ROWS)
+            .take(limit)
             .map(|c| {
                 let (what, show): (&str, fn(f64) -> String) = match c.metric {
                     modelbrief_differ::SpeedMetric::TokensPerS => {
@@ -599,7 +600,7 @@ impl BriefView {
         let context_changes = e
             .context_changes
             .iter()
-            .take(MAX_ROWS)
+            .take(limit)
             .map(|c| ContextView {
                 name: c.name.clone(),
                 model: c.model.clone(),
@@ -671,7 +672,7 @@ impl BriefView {
             top_stories: e.top_stories.iter().map(|s| s.text.clone()).collect(),
             uses_artificial_analysis: uses_artificial_analysis(e),
             new_models,
-            new_models_more: notable.len().saturating_sub(MAX_ROWS),
+            new_models_more: notable.len().saturating_sub(limit),
             reseller_only: e
                 .new_models
                 .iter()
@@ -679,13 +680,13 @@ impl BriefView {
                 .map(|m| m.model.clone())
                 .collect(),
             price_changes,
-            price_changes_more: e.price_changes.len().saturating_sub(MAX_ROWS),
+            price_changes_more: e.price_changes.len().saturating_sub(limit),
             listing_changes,
-            listing_changes_more: e.listing_price_changes.len().saturating_sub(MAX_ROWS),
+            listing_changes_more: e.listing_price_changes.len().saturating_sub(limit),
             leaderboards,
             insignificant_shifts: e.rank_shifts.iter().filter(|s| !s.significant).count(),
             removed_models,
-            removed_more: e.removed_models.len().saturating_sub(MAX_ROWS),
+            removed_more: e.removed_models.len().saturating_sub(limit),
             context_changes,
             speed_changes,
             notices: e.notices.iter().map(|n| n.text.clone()).collect(),

@@ -225,6 +225,21 @@ impl Store {
         Ok(rows.iter().map(edition_row).collect())
     }
 
+    /// Every edition whose week ends after `since`, newest first: the ones holding changes
+    /// observed after that moment.
+    pub async fn editions_since(&self, since: Timestamp) -> Result<Vec<EditionRow>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            edition_cols!(),
+            " FROM editions WHERE window_to > ?1 ORDER BY week DESC"
+        ))
+        .bind(since.to_db())
+        .fetch_all(&self.pool)
+        .await
+        .what("list editions since a date")?;
+        Ok(rows.iter().map(edition_row).collect())
+    }
+
     pub async fn set_edition_status(
         &self,
         id: i64,

@@ -1,7 +1,8 @@
 //! The public archive: `/archive`, `/archive/{week}` (the web version of an edition, linked
 //! from each mail as "view in a browser") and its chart `/archive/{week}/price-history.png`
 //! (and `price-history-dark.png`, offered to readers in dark mode),
-//! `/feed.atom` and `/changes.json`.
+//! `/feed.atom` (one entry per edition, then one per change), `/models/{key}.atom` (the changes
+//! about one model) and `/changes.json`.
 //!
 //! Nothing personal is ever rendered here: no address, no token, no unsubscribe link.
 
@@ -147,42 +148,72 @@ async fn themed_chart(
     }
 }
 
-pub(crate) async fn feed(State(state): State<AppState>) -> Response {
-    let editions = match recent(&state).await {
-        Ok(e) => e,
-        Err(r) => return r,
-    };
-    let base = state.settings.base_url.clone();
-    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
-    let updated = editions
-        .first()
-        .and_then(|(r, _)| chrono::DateTime::parse_from_rfc3339(&r.created_at).ok())
-        // No edition yet: the feed is as new as this response.
-        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-    let entries: Vec<Entry> = editions
-        .iter()
-        .map(|(r, e)| {
-            let link = url(&format!("/archive/{}", r.week));
-            let when = chrono::DateTime::parse_from_rfc3339(&r.created_at).unwrap_or(updated);
-            Entry {
-                id: link.clone(),
-                title: Text::plain(r.subject.clone()),
+/// Per-change entries in `/feed.atom`, newest editions first.
+const CHANGE_ENTRIES: usize = 200;
+
+/// One Atom entry per change of each edition: the model and the numbers in title and content,
+/// linked to the edition's archive page; ids are the page's URL with the change's anchor.
+fn change_entries(
+    editions: &[(modelbrief_store::EditionRow, Edition)],
+    url: &dyn Fn(&str) -> String,
+    only: Option<&str>,
+) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for (r, e) in editions {
+        let page = url(&format!("/archive/{}", r.week));
+        let Ok(when) = chrono::DateTime::parse_from_rfc3339(&r.created_at) else {
+            continue;
+        };
+        for item in modelbrief_mailer::changes::items(e) {
+            if only.is_some_and(|m| m != item.model) {
+                continue;
+            }
+            out.push(Entry {
+                id: format!("{page}#{}", item.anchor),
+                title: Text::plain(format!("{}: {}", r.week, item.title)),
                 updated: when,
                 published: Some(when),
                 links: vec![Link {
-                    href: link,
+                    href: page.clone(),
                     rel: "alternate".into(),
                     mime_type: Some("text/html".into()),
                     ..Default::default()
                 }],
-                summary: Some(Text::plain(e.headline())),
+                categories: vec![atom_syndication::Category {
+                    term: serde_json::to_value(item.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    ..Default::default()
+                }],
+                summary: Some(Text::plain(item.text.clone())),
+                content: Some(atom_syndication::Content {
+                    value: Some(format!("{}. {}", item.title, item.text)),
+                    content_type: Some("text".into()),
+                    ..Default::default()
+                }),
                 ..Default::default()
-            }
-        })
-        .collect();
+            });
+        }
+    }
+    out
+}
+
+/// A feed document: `self_path` is its own path, `entries` newest first.
+fn atom(
+    state: &AppState,
+    self_path: &str,
+    title: String,
+    entries: Vec<Entry>,
+    updated: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Response {
+    let base = state.settings.base_url.clone();
+    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
+    // No edition yet: the feed is as new as this response.
+    let updated = updated.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let feed = Feed {
-        id: url("/feed.atom"),
-        title: Text::plain("modelbrief: the weekly brief on AI models"),
+        id: url(self_path),
+        title: Text::plain(title),
         updated,
         authors: vec![Person {
             name: "modelbrief".into(),
@@ -190,7 +221,7 @@ pub(crate) async fn feed(State(state): State<AppState>) -> Response {
         }],
         links: vec![
             Link {
-                href: url("/feed.atom"),
+                href: url(self_path),
                 rel: "self".into(),
                 mime_type: Some("application/atom+xml".into()),
                 ..Default::default()
@@ -212,12 +243,159 @@ pub(crate) async fn feed(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-pub(crate) async fn changes(State(state): State<AppState>) -> Response {
-    match recent(&state).await {
-        Ok(editions) => {
-            let list: Vec<&Edition> = editions.iter().map(|(_, e)| e).collect();
+fn newest(
+    editions: &[(modelbrief_store::EditionRow, Edition)],
+) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    editions
+        .first()
+        .and_then(|(r, _)| chrono::DateTime::parse_from_rfc3339(&r.created_at).ok())
+}
+
+/// `GET /feed.atom`: one entry per edition (its subject, and its headline as the summary),
+/// then one entry per change of those editions (at most [`CHANGE_ENTRIES`]).
+pub(crate) async fn feed(State(state): State<AppState>) -> Response {
+    let editions = match recent(&state).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let base = state.settings.base_url.clone();
+    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
+    let updated = newest(&editions);
+    let mut entries: Vec<Entry> = editions
+        .iter()
+        .filter_map(|(r, e)| {
+            let link = url(&format!("/archive/{}", r.week));
+            let when = chrono::DateTime::parse_from_rfc3339(&r.created_at).ok()?;
+            Some(Entry {
+                id: link.clone(),
+                title: Text::plain(r.subject.clone()),
+                updated: when,
+                published: Some(when),
+                links: vec![Link {
+                    href: link,
+                    rel: "alternate".into(),
+                    mime_type: Some("text/html".into()),
+                    ..Default::default()
+                }],
+                summary: Some(Text::plain(e.headline())),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let mut changes = change_entries(&editions, &url, None);
+    changes.truncate(CHANGE_ENTRIES);
+    entries.extend(changes);
+    atom(
+        &state,
+        "/feed.atom",
+        "modelbrief: the weekly brief on AI models".into(),
+        entries,
+        updated,
+    )
+}
+
+/// `GET /models/{key}.atom`: one entry per change about one model, across the recent editions;
+/// 404 for a key the store has never seen (an empty feed would look like a quiet model forever).
+pub(crate) async fn model_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Response {
+    let not_found = |state: &AppState| {
+        message(
+            state,
+            false,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such model",
+            "modelbrief has never seen a model with that key.",
+        )
+    };
+    let Some(key) = file
+        .strip_suffix(".atom")
+        .and_then(modelbrief_domain::ModelKey::normalise)
+    else {
+        return not_found(&state);
+    };
+    let record = match state.store.model_record(key.as_str()).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(&state, e),
+    };
+    let Some((stored_name, _, _)) = record else {
+        return not_found(&state);
+    };
+    let editions = match recent(&state).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let base = state.settings.base_url.clone();
+    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
+    let entries = change_entries(&editions, &url, Some(key.as_str()));
+    // The name the brief gives it; the stored one may be the first raw id a leaderboard used.
+    let name = editions
+        .iter()
+        .flat_map(|(_, e)| modelbrief_mailer::changes::items(e))
+        .find(|i| i.model == key.as_str())
+        .map_or(stored_name, |i| i.name);
+    atom(
+        &state,
+        &format!("/models/{}.atom", key.as_str()),
+        format!("modelbrief: changes to {name}"),
+        entries,
+        newest(&editions),
+    )
+}
+
+/// `GET /changes.json[?since=DATE]`.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct ChangesQuery {
+    /// A date (from the start of that day, UTC) or an RFC 3339 time.
+    since: Option<String>,
+}
+
+/// Reads `since`: an RFC 3339 time, or a date meaning the start of that day (UTC).
+fn parse_since(input: &str) -> Option<modelbrief_domain::Timestamp> {
+    modelbrief_domain::Timestamp::parse(input).ok().or_else(|| {
+        chrono::NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| modelbrief_domain::Timestamp::from_datetime(t.and_utc()))
+    })
+}
+
+/// The recent editions in the `brief --format json` contract, newest first; with `since`, every
+/// edition whose week ends after it (the ones holding changes seen since then).
+pub(crate) async fn changes(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<ChangesQuery>,
+) -> Response {
+    let Some(raw) = q.since else {
+        return match recent(&state).await {
+            Ok(editions) => {
+                let list: Vec<&Edition> = editions.iter().map(|(_, e)| e).collect();
+                axum::Json(list).into_response()
+            }
+            Err(r) => r,
+        };
+    };
+    let Some(since) = parse_since(&raw) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({
+                "error": format!(
+                    "since={raw:?}: expected a date (2026-06-29) or an RFC 3339 time (2026-06-29T12:00:00Z)"
+                )
+            })),
+        )
+            .into_response();
+    };
+    match state.store.editions_since(since).await {
+        Ok(rows) => {
+            let list: Vec<Edition> = rows
+                .iter()
+                .filter_map(|r| serde_json::from_str(&r.content).ok())
+                .collect();
             axum::Json(list).into_response()
         }
-        Err(r) => r,
+        Err(e) => unavailable(&state, e),
     }
 }
