@@ -8,7 +8,7 @@ use modelbrief_app::clock::Clock;
 use modelbrief_app::config::ConfigError;
 use modelbrief_app::{
     brief, compare, config, daemon, demo, history, ingest, lock, models, send, serve, status,
-    subscribers,
+    subscribers, verify,
 };
 use modelbrief_domain::{IsoWeek, Timestamp};
 use std::io::IsTerminal;
@@ -100,6 +100,14 @@ enum Command {
         /// A date (the end of that day, UTC) or an RFC 3339 time.
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check a sent edition against the stored snapshots: every row still hashes to its stored
+    /// hash, and the edition re-derived from them equals the frozen one.
+    Verify {
+        /// The ISO week of the edition, e.g. 2026-W28.
+        week: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -433,6 +441,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Text => print!("{}", history::history_text(&h)),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { week, format } => {
+            let week = IsoWeek::parse(&week).map_err(|e| ConfigError(format!("{e}")))?;
+            let store = ingest::open_store(&loaded).await.with_context(|| {
+                format!("opening the database named in {}", cli.config.display())
+            })?;
+            let v = verify::verify(&store, &loaded, week).await;
+            store.close().await;
+            let v = v?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                Format::Text => print!("{}", verify::verify_text(&v)),
+            }
+            Ok(if v.matches {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Models { command } => {
             let store = ingest::open_store(&loaded).await.with_context(|| {

@@ -29,4 +29,5 @@ mod staleness;
 mod subscribe;
 mod subscribers_cli;
 mod truncation;
+mod verify;
 mod web_limits;

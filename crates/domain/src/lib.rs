@@ -17,6 +17,7 @@ pub use identity::{ModelId, ModelKey, Provider};
 pub use notice::PullNotice;
 pub use observation::{
     Extras, MAX_NAME_CHARS, Observation, ParsedPull, PricePerMTok, RowError, Score, clean_name,
+    row_hash,
 };
 pub use source::{SourceKind, SourceName};
 pub use subscriber::{ConsentMethod, InvalidEmail, SubscriberEmail, SubscriberStatus};

@@ -202,6 +202,11 @@ impl<'de> Deserialize<'de> for Extras {
     }
 }
 
+/// The hash a stored row is kept under: SHA-256 of its JSON, in hex.
+pub fn row_hash(json: &[u8]) -> String {
+    hex::encode(Sha256::digest(json))
+}
+
 impl Observation {
     /// A minimal observation; adapters fill in what their source knows.
     pub fn new(source_model: impl Into<String>, model: ModelId, name: impl Into<String>) -> Self {
@@ -224,10 +229,10 @@ impl Observation {
         }
     }
 
-    /// A content hash: equal observations hash equal, so the store keeps each once.
+    /// A content hash: equal observations hash equal, so the store keeps each once. It is
+    /// [`row_hash`] of the JSON the store keeps, so a stored row can be checked against it.
     pub fn content_hash(&self) -> String {
-        let json = serde_json::to_vec(self).expect("observations always serialise");
-        hex::encode(Sha256::digest(json))
+        row_hash(&serde_json::to_vec(self).expect("observations always serialise"))
     }
 
     pub fn score(&self, benchmark: &str) -> Option<&Score> {

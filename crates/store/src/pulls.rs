@@ -101,6 +101,15 @@ pub struct SnapshotRef {
     pub data_date: Option<String>,
 }
 
+/// A stored row, undecoded.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    pub id: i64,
+    pub source_model: String,
+    pub hash: String,
+    pub data: String,
+}
+
 /// One model key's record over time, as [`Store::model_history`] reads it.
 #[derive(Debug, Clone)]
 pub struct ModelHistory {
@@ -298,6 +307,28 @@ impl Store {
             members,
             pulls,
         })
+    }
+
+    /// A snapshot's rows exactly as stored: (observation id, source row id, the hash the row is
+    /// kept under, its JSON), in id order — for `verify` to check each row against its hash.
+    pub async fn stored_rows(&self, snapshot_id: i64) -> Result<Vec<StoredRow>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT o.id, o.source_model, o.hash, o.data FROM snapshot_observations so
+             JOIN observations o ON o.id = so.observation_id
+             WHERE so.snapshot_id = ?1 ORDER BY o.id",
+        )
+        .bind(snapshot_id)
+        .fetch_all(&self.pool)
+        .await
+        .what("read a snapshot's stored rows")?
+        .iter()
+        .map(|r| StoredRow {
+            id: r.get(0),
+            source_model: r.get(1),
+            hash: r.get(2),
+            data: r.get(3),
+        })
+        .collect())
     }
 
     /// Records a pull; a `Changed` pull stores its snapshot in the same transaction.
