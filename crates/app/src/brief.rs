@@ -108,15 +108,11 @@ impl Snapshots<'_> {
         Ok(m)
     }
 
-    async fn get(&mut self, id: i64, taken_at: Option<Timestamp>) -> anyhow::Result<Arc<Snapshot>> {
+    async fn get(&mut self, r: &modelbrief_store::SnapshotRef) -> anyhow::Result<Arc<Snapshot>> {
+        let id = r.id;
         if let Some(s) = self.cache.get(&id) {
             return Ok(s.clone());
         }
-        let taken_at = match taken_at {
-            Some(t) => t,
-            None => self.store.snapshot_taken_at(id).await?,
-        };
-        let (release, data_date) = self.store.snapshot_dates(id).await?;
         let members = self.store.snapshot_members(id).await?;
         let missing: Vec<i64> = members
             .iter()
@@ -135,10 +131,11 @@ impl Snapshots<'_> {
             .sort_unstable_by(|a, b| (&a.1.source_model, a.0).cmp(&(&b.1.source_model, b.0)));
         let snap = Arc::new(Snapshot {
             id,
-            taken_at,
+            taken_at: r.taken_at,
+            content_hash: r.content_hash.clone(),
             observations: observations.into_iter().map(|(_, o)| o).collect(),
-            release,
-            data_date,
+            release: r.release.clone(),
+            data_date: r.data_date.clone(),
         });
         self.cache.insert(id, snap.clone());
         Ok(snap)
@@ -179,12 +176,12 @@ pub async fn compute(
     for spec in &loaded.sources {
         let name = spec.name.as_str();
         let baseline = match store.latest_healthy(name, Some(window.from)).await? {
-            Some(r) => Some(snaps.get(r.id, Some(r.taken_at)).await?),
+            Some(r) => Some(snaps.get(&r).await?),
             None => None,
         };
         let latest = store.latest_healthy(name, Some(window.to)).await?;
         let current = match &latest {
-            Some(r) => Some(snaps.get(r.id, Some(r.taken_at)).await?),
+            Some(r) => Some(snaps.get(r).await?),
             None => None,
         };
         let mut history = Vec::new();
@@ -208,6 +205,7 @@ pub async fn compute(
         }
         inputs.push(SourceInput {
             name: name.to_owned(),
+            url: Some(spec.url.to_string()),
             kind: spec.kind,
             baseline,
             current,

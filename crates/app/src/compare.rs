@@ -18,6 +18,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
             Some(r) => Some(Arc::new(Snapshot {
                 id: r.id,
                 taken_at: r.taken_at,
+                content_hash: r.content_hash.clone(),
                 observations: store
                     .snapshot_observations(r.id)
                     .await?
@@ -31,6 +32,7 @@ pub async fn run(store: &Store, loaded: &Loaded, a: &str, b: &str) -> anyhow::Re
         };
         inputs.push(SourceInput {
             name: spec.name.to_string(),
+            url: Some(spec.url.to_string()),
             kind: spec.kind,
             baseline: None,
             current,

@@ -90,6 +90,9 @@ pub struct VariantScores {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewModel {
+    /// The snapshots this change rests on, per source: its receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::Evidence>,
     pub model: String,
     pub name: String,
     pub provider: Option<String>,
@@ -170,6 +173,9 @@ pub struct OldNew {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceChange {
+    /// The snapshots this change rests on, per source: its receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::Evidence>,
     pub model: String,
     pub name: String,
     /// The source of the canonical listing.
@@ -201,6 +207,9 @@ pub struct PriceChange {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RankShift {
+    /// The snapshots this change rests on, per source: its receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::Evidence>,
     /// Leaderboard id, `<source>:<benchmark>` or `category:<name>`.
     pub leaderboard: String,
     pub leaderboard_name: String,
@@ -230,6 +239,9 @@ pub struct RankShift {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemovedModel {
+    /// The snapshots this change rests on, per source: its receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::Evidence>,
     pub model: String,
     pub name: String,
     pub source: String,
@@ -258,6 +270,9 @@ impl RemovedModel {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContextChange {
+    /// The snapshots this change rests on, per source: its receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::Evidence>,
     pub model: String,
     pub name: String,
     pub source: String,
@@ -306,6 +321,9 @@ pub enum SpeedMetric {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeedChange {
+    /// The snapshots this change rests on, per source: its receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::Evidence>,
     pub model: String,
     pub name: String,
     pub source: String,
@@ -602,6 +620,7 @@ mod tests {
     fn a_source_last_pulled_long_ago_is_stale_not_never_pulled() {
         let source = SourceInput {
             name: "litellm".into(),
+            url: None,
             kind: SourceKind::Litellm,
             baseline: None,
             current: None,

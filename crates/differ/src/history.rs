@@ -82,6 +82,7 @@ mod tests {
 
     fn change(model: &str, pct: f64, kind: crate::ChangeKind) -> PriceChange {
         PriceChange {
+            evidence: Vec::new(),
             model: model.into(),
             name: model.into(),
             source: "openrouter".into(),

@@ -12,6 +12,7 @@
 mod categories;
 pub mod compare;
 mod edition;
+mod evidence;
 mod facts;
 mod history;
 mod models;
@@ -24,6 +25,7 @@ mod stories;
 
 pub use categories::{CategoryDef, CategoryPart};
 pub use edition::*;
+pub use evidence::{Evidence, SnapshotEvidence};
 pub use history::price_history;
 pub use rank::leaderboard_name;
 pub use stories::{StoryKind, TopStory};
@@ -38,6 +40,8 @@ pub struct Snapshot {
     pub id: i64,
     pub taken_at: Timestamp,
     pub observations: Vec<Arc<Observation>>,
+    /// SHA-256 of the fetched bytes this snapshot was parsed from.
+    pub content_hash: String,
     /// The release of the source's data (LiveBench): scores of two releases are not comparable.
     pub release: Option<String>,
     /// The source's own date of the data, where its format carries one.
@@ -74,6 +78,8 @@ pub struct PullView {
 #[derive(Debug, Clone)]
 pub struct SourceInput {
     pub name: String,
+    /// The URL the source is pulled from, for the changes' receipts.
+    pub url: Option<String>,
     pub kind: SourceKind,
     /// The last healthy snapshot at or before the window start.
     pub baseline: Option<Arc<Snapshot>>,
@@ -382,6 +388,7 @@ pub fn compute(
         price_history: Vec::new(),
         matchup,
     };
+    evidence::attach(&mut edition, sources);
     edition.top_stories = stories::top_stories(&edition, |k| {
         sources_of.get(k).map_or(0, std::collections::BTreeSet::len)
     });

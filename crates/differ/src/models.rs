@@ -325,6 +325,7 @@ pub(crate) fn new_models(
             });
         let (input_per_mtok, output_per_mtok) = facts.prices();
         out.push(NewModel {
+            evidence: Vec::new(),
             model: key.to_string(),
             name: name_row.name.clone(),
             provider: facts.provider.clone(),
@@ -552,6 +553,7 @@ pub(crate) fn removed_models(
                 let still_listed = current_keys.contains(&id.key);
                 if *count == n && window.contains(p.at) && !current.contains(*id) && !still_listed {
                     out.push(RemovedModel {
+                        evidence: Vec::new(),
                         model: id.to_string(),
                         name: name_of(id),
                         source: s.name.clone(),
@@ -655,6 +657,7 @@ fn maker_listings_dropped(
             .next_back()
             .unwrap_or(base.taken_at);
         out.push(RemovedModel {
+            evidence: Vec::new(),
             model: key.to_string(),
             name,
             source: s.name.clone(),

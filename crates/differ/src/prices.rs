@@ -70,6 +70,7 @@ fn first_price(
         new: p.map(|p| p.decimal()),
     };
     PriceChange {
+        evidence: Vec::new(),
         model: id.to_string(),
         name: l.obs.name.clone(),
         source: l.source.to_owned(),
@@ -367,6 +368,7 @@ pub(crate) fn changes(
                 .map(|(src, _)| src.clone())
                 .filter(|_| documents_maker && !same(old, new));
             contexts.push(ContextChange {
+                evidence: Vec::new(),
                 model: id.to_string(),
                 name: c.obs.name.clone(),
                 source: c.source.to_owned(),
@@ -479,6 +481,7 @@ fn price_change(
         ChangeKind::Change
     };
     Some(PriceChange {
+        evidence: Vec::new(),
         model: id.to_string(),
         name: c.obs.name.clone(),
         source: c.source.to_owned(),

@@ -411,6 +411,7 @@ fn shifts_of(
             continue;
         };
         out.push(RankShift {
+            evidence: Vec::new(),
             leaderboard: leaderboard.to_owned(),
             leaderboard_name: display.to_owned(),
             model: id.clone(),

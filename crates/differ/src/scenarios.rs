@@ -59,6 +59,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
             let snap = Snapshot {
                 id: i as i64 + 1,
                 taken_at: day(*d),
+                content_hash: format!("{name}-{i}"),
                 observations: obs.iter().cloned().map(Arc::new).collect(),
                 release: None,
                 data_date: None,
@@ -75,6 +76,7 @@ fn source(name: &str, kind: SourceKind, pulls: &[(u32, Vec<Observation>)]) -> So
     };
     SourceInput {
         name: name.into(),
+        url: Some(format!("https://{name}.example/data.json")),
         kind,
         baseline: last_at(week().from),
         current: last_at(week().to),
@@ -899,4 +901,67 @@ mod properties {
             prop_assert_eq!(run(after), run(shuffled));
         }
     }
+}
+
+#[test]
+fn every_change_carries_the_snapshots_on_both_sides_of_its_week_as_its_receipt() {
+    let before = "openai/gpt-5 | GPT-5 | 1.25/10\nacme/steady | Steady | 2/8";
+    let after =
+        "openai/gpt-5 | GPT-5 | 0.625/5\nacme/steady | Steady | 2/8\nacme/fresh-2 | Fresh 2 | 3/15";
+    let board = |a: f64, b: f64| rows(&format!("alpha | Alpha | | lb={a}\nbeta | Beta | | lb={b}"));
+    let or = source(
+        "openrouter",
+        SourceKind::Openrouter,
+        &[(5, rows(before)), (8, rows(after))],
+    );
+    let lb = source(
+        "bench",
+        SourceKind::Aider,
+        &[(5, board(70.0, 60.0)), (9, board(70.0, 75.0))],
+    );
+    let e = edition(&[or, lb], &Settings::default());
+    let receipt = |ev: &[crate::Evidence]| -> Vec<String> {
+        ev.iter()
+            .map(|x| {
+                let side = |s: &Option<crate::SnapshotEvidence>| {
+                    s.as_ref().map_or("none".to_owned(), |s| {
+                        format!("#{} {} {}", s.snapshot_id, s.fetched_at, s.content_hash)
+                    })
+                };
+                format!(
+                    "{} {} | {} | {}",
+                    x.source,
+                    x.url.as_deref().unwrap_or("-"),
+                    side(&x.before),
+                    side(&x.after)
+                )
+            })
+            .collect()
+    };
+    let price = &e.price_changes[0];
+    assert_eq!(price.model, "gpt-5");
+    assert_eq!(
+        receipt(&price.evidence),
+        [
+            "openrouter https://openrouter.example/data.json | #1 2026-07-05T06:00:00Z openrouter-0 | #2 2026-07-08T06:00:00Z openrouter-1"
+        ]
+    );
+    let new = e.new_models.iter().find(|m| m.model == "fresh-2").unwrap();
+    assert_eq!(
+        receipt(&new.evidence)[0].split(" | ").last(),
+        Some("#2 2026-07-08T06:00:00Z openrouter-1")
+    );
+    let shift = &e.rank_shifts[0];
+    assert_eq!(
+        receipt(&shift.evidence),
+        [
+            "bench https://bench.example/data.json | #1 2026-07-05T06:00:00Z bench-0 | #2 2026-07-09T06:00:00Z bench-1"
+        ]
+    );
+    // In the JSON contract, next to the change.
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(
+        json["price_changes"][0]["evidence"][0]["after"]["content_hash"],
+        "openrouter-1"
+    );
 }

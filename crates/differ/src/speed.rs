@@ -40,6 +40,7 @@ pub(crate) fn changes(sources: &[SourceInput]) -> Vec<SpeedChange> {
                 let pct = (now - was) / was * 100.0;
                 if pct.abs() >= SPEED_THRESHOLD_PCT {
                     out.push(SpeedChange {
+                        evidence: Vec::new(),
                         model: o.model.to_string(),
                         name: o.name.clone(),
                         source: s.name.clone(),

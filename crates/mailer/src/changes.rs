@@ -205,6 +205,7 @@ mod tests {
         e.context_changes = listings
             .iter()
             .map(|l| modelbrief_differ::ContextChange {
+                evidence: Vec::new(),
                 model: "r1-distill-llama-70b".into(),
                 name: "R1 Distill Llama 70B".into(),
                 source: "openrouter".into(),

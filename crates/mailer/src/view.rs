@@ -797,6 +797,7 @@ mod tests {
             &Default::default(),
         );
         let change = |old, new| modelbrief_differ::ContextChange {
+            evidence: Vec::new(),
             model: "r1-distill-llama-70b".into(),
             name: "R1 Distill Llama 70B".into(),
             source: "openrouter".into(),
@@ -830,6 +831,7 @@ mod tests {
             &Default::default(),
         );
         e.context_changes = vec![modelbrief_differ::ContextChange {
+            evidence: Vec::new(),
             model: "gpt-5-4-mini".into(),
             name: "gpt-5.4-mini".into(),
             source: "litellm".into(),
