@@ -31,3 +31,4 @@ mod subscribers_cli;
 mod truncation;
 mod verify;
 mod web_limits;
+mod webhooks;

@@ -63,6 +63,9 @@ pub struct Config {
     pub web: WebConfig,
     #[serde(default)]
     pub feedback: FeedbackConfig,
+    /// `[[webhooks]]`: receivers of each edition's changes.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
     #[serde(default)]
     pub tokens: TokensConfig,
     #[serde(default)]
@@ -436,6 +439,20 @@ impl<'de> Deserialize<'de> for TrustedProxy {
     }
 }
 
+/// `[[webhooks]]`: a receiver of every edition's changes, POSTed from a durable queue with
+/// retries. The signing key comes only from `MODELBRIEF__WEBHOOKS__<i>__SECRET` (`<i>` is the
+/// webhook's index, from 0): with it, the body's HMAC-SHA256 goes in `X-Modelbrief-Signature`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub url: url::Url,
+    #[serde(default)]
+    pub format: crate::webhooks::WebhookFormat,
+    /// Which kinds of change to send (`new_model`, `price`, `listing_price`, `rank`, `context`,
+    /// `speed`, `removed`); all when absent. An edition with none of them sends nothing.
+    pub kinds: Option<Vec<modelbrief_mailer::changes::ChangeKind>>,
+}
+
 /// `[tokens]`: link tokens. The key comes only from `MODELBRIEF__TOKENS__SECRET`; earlier keys
 /// (so old links keep working after a rotation) from `MODELBRIEF__TOKENS__PREVIOUS_SECRETS`,
 /// comma-separated.
@@ -755,6 +772,8 @@ pub struct Secrets {
     pub dkim_private_key: Option<SecretString>,
     /// `MODELBRIEF__FEEDBACK__POSTMARK__PASSWORD`: Postmark's webhook credentials.
     pub postmark_password: Option<SecretString>,
+    /// `MODELBRIEF__WEBHOOKS__<i>__SECRET`: each webhook's signing key, by index.
+    pub webhook_secrets: std::collections::BTreeMap<usize, SecretString>,
     /// Set by `modelbrief demo` only (never from the environment): the public demo key may sign.
     pub demo: bool,
 }
@@ -789,13 +808,31 @@ impl Secrets {
                 .unwrap_or_default(),
             dkim_private_key: get("MAIL__DKIM_PRIVATE_KEY").map(SecretString::from),
             postmark_password: get("FEEDBACK__POSTMARK__PASSWORD").map(SecretString::from),
+            webhook_secrets: env
+                .iter()
+                .filter_map(|(n, v)| {
+                    Some((Self::webhook_index(n)?, SecretString::from(v.as_str())))
+                })
+                .collect(),
             demo: false,
         }
     }
 
     fn is_secret(name: &str) -> bool {
-        name.strip_prefix(ENV_PREFIX)
-            .is_some_and(|rest| Self::PATHS.iter().any(|p| rest.eq_ignore_ascii_case(p)))
+        Self::webhook_index(name).is_some()
+            || name
+                .strip_prefix(ENV_PREFIX)
+                .is_some_and(|rest| Self::PATHS.iter().any(|p| rest.eq_ignore_ascii_case(p)))
+    }
+
+    /// `<i>` of `MODELBRIEF__WEBHOOKS__<i>__SECRET`.
+    fn webhook_index(name: &str) -> Option<usize> {
+        let rest = name.strip_prefix(ENV_PREFIX)?;
+        let (head, tail) = rest.split_once("__")?;
+        let (index, key) = tail.split_once("__")?;
+        (head.eq_ignore_ascii_case("WEBHOOKS") && key.eq_ignore_ascii_case("SECRET"))
+            .then(|| index.parse().ok())
+            .flatten()
     }
 }
 
@@ -808,6 +845,10 @@ impl std::fmt::Debug for Secrets {
             .field("previous_secrets", &self.previous_secrets.len())
             .field("dkim_private_key", &set(self.dkim_private_key.is_some()))
             .field("postmark_password", &set(self.postmark_password.is_some()))
+            .field(
+                "webhook_secrets",
+                &self.webhook_secrets.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -1034,6 +1075,23 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
             "{} (key `smtp.tls`): tls = \"none\" with a username would send the SMTP password in clear text; use tls = \"starttls\" or \"tls\", or set allow_insecure_auth = true if the relay is on this machine",
             key_line("smtp", "tls")
         )));
+    }
+    for (i, w) in config.webhooks.iter().enumerate() {
+        if !matches!(w.url.scheme(), "http" | "https") {
+            return Err(ConfigError(format!(
+                "{shown}: webhooks[{i}] (key `url`): {} is not an http(s) URL",
+                w.url
+            )));
+        }
+        let secret = env
+            .iter()
+            .any(|(n, _)| Secrets::webhook_index(n) == Some(i));
+        if w.format == crate::webhooks::WebhookFormat::Json && !secret {
+            return Err(ConfigError(format!(
+                "{shown}: webhooks[{i}] sends JSON to {} but MODELBRIEF__WEBHOOKS__{i}__SECRET is not set: the receiver needs the key to check the X-Modelbrief-Signature of each body",
+                w.url
+            )));
+        }
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let at = |i: usize, key: &str| {

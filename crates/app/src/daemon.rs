@@ -62,6 +62,8 @@ pub struct Pass {
     pub unhealthy: usize,
     pub sent: Option<crate::send::Summary>,
     pub held: Option<String>,
+    /// Webhook deliveries made, rescheduled and given up in this pass.
+    pub webhooks: crate::webhooks::Delivered,
 }
 
 async fn last_pull(
@@ -170,6 +172,14 @@ pub async fn run_due(
                 tracing::error!(edition = %week, summary = %summary.line(), "the edition needs the operator");
             }
             pass.sent = Some(summary);
+        }
+    }
+    if !loaded.config.webhooks.is_empty() && !stop.load(Ordering::Relaxed) {
+        match crate::webhooks::deliver_due(store, loaded, clock.now()).await {
+            Ok(d) => pass.webhooks = d,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "webhook deliveries not sent");
+            }
         }
     }
     Ok(pass)

@@ -12,6 +12,7 @@
 //! - [`daemon`], [`schedule`], [`status`]: the scheduler and the operator's view.
 //! - [`models`]: the identity layer for operators (`models show`, `models unlinked`).
 //! - [`history`]: one model's dated record (`history KEY [--at DATE]`).
+//! - [`webhooks`]: each edition's changes POSTed to `[[webhooks]]` from a durable queue.
 //! - [`verify`]: a frozen edition checked against the stored snapshots (`verify WEEK`).
 //! - [`compare`], [`subscribers`], [`serve`], [`demo`]: the other commands.
 //! - [`clock`], [`lock`]: the wall or replayed clock, per-database OS locks.
@@ -33,3 +34,4 @@ pub mod serve;
 pub mod status;
 pub mod subscribers;
 pub mod verify;
+pub mod webhooks;

@@ -532,6 +532,18 @@ pub async fn run(
             content: &content,
         })
         .await?;
+    if !cfg.webhooks.is_empty() {
+        // The team's own services hear of the edition as the mail goes out; a receiver that is
+        // down is retried from the queue by later scheduler passes, never by failing the send.
+        let now = clock.now();
+        let pass = match crate::webhooks::enqueue(store, loaded, &edition, now).await {
+            Ok(_) => crate::webhooks::deliver_due(store, loaded, now).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = pass {
+            tracing::error!(edition = %label, error = %format!("{e:#}"), "webhooks not queued or sent");
+        }
+    }
     let before = store.delivery_counts(row.id).await?;
     if opts.resend_in_doubt && before.sending > 0 {
         let n = store.requeue_in_doubt(row.id, clock.now()).await?;

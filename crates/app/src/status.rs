@@ -44,6 +44,8 @@ pub struct Report {
     /// Bounces and complaints reported after the send (webhooks, `feedback read`).
     pub feedback: modelbrief_store::FeedbackCounts,
     pub editions: Vec<EditionStatus>,
+    /// The webhook delivery log: per `[[webhooks]]` receiver, deliveries by state.
+    pub webhooks: Vec<modelbrief_store::WebhookCounts>,
     pub next_edition: Option<String>,
     /// Everything an operator must act on; empty when healthy.
     pub attention: Vec<String>,
@@ -173,8 +175,20 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
         let week = edition_week(fire);
         attention.push(format!("edition {week} is held: it was due at {} and not sent in time; send it with `modelbrief send --week {week}`", Timestamp::from_datetime(fire)));
     }
+    let webhooks = store.webhook_counts().await?;
+    for w in webhooks.iter().filter(|w| w.failed > 0) {
+        attention.push(format!(
+            "webhook {} ({}): {} deliver{} failed for good, last error: {}",
+            w.webhook,
+            w.url,
+            w.failed,
+            if w.failed == 1 { "y" } else { "ies" },
+            w.last_error.as_deref().unwrap_or("-")
+        ));
+    }
     Ok(Report {
         now: now.to_string(),
+        webhooks,
         sources,
         subscribers,
         feedback: store.feedback_counts().await?,
@@ -232,6 +246,24 @@ pub fn text(r: &Report) -> String {
             e.tally.in_doubt,
             e.tally.skipped_unsubscribed,
             e.tally.pending
+        ));
+    }
+    if !r.webhooks.is_empty() {
+        out.push_str("\nwebhooks:\n");
+    }
+    for w in &r.webhooks {
+        out.push_str(&format!(
+            "  {} {}  delivered {} pending {} failed {}  last delivered {}{}\n",
+            w.webhook,
+            w.url,
+            w.delivered,
+            w.pending,
+            w.failed,
+            w.last_delivered_at.as_deref().unwrap_or("-"),
+            w.last_error
+                .as_deref()
+                .map(|e| format!("  last error: {e}"))
+                .unwrap_or_default()
         ));
     }
     out.push_str(&format!(

@@ -8,7 +8,7 @@ use crate::view::BriefView;
 use modelbrief_differ::{Edition, SpeedMetric};
 
 /// What a change is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     NewModel,

@@ -16,6 +16,7 @@ mod identity;
 mod outbox;
 mod pulls;
 mod subscribers;
+mod webhooks;
 
 pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outcome};
 pub use error::StoreError;
@@ -26,6 +27,7 @@ pub use pulls::{
     SnapshotRef, Spelling,
 };
 pub use subscribers::{ConsentEntry, ConsentRecord, SubscribeOutcome, SubscriberRow};
+pub use webhooks::{WebhookCounts, WebhookDelivery};
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
