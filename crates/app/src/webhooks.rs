@@ -164,30 +164,28 @@ pub async fn deliver_due(
     if due.is_empty() {
         return Ok(out);
     }
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("modelbrief/", env!("CARGO_PKG_VERSION")))
-        .build()?;
     for d in due {
-        let mut req = client
-            .post(&d.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("X-Modelbrief-Edition", &d.edition)
-            .header("X-Modelbrief-Delivery", d.id.to_string());
+        let mut headers = vec![
+            ("X-Modelbrief-Edition", d.edition.clone()),
+            ("X-Modelbrief-Delivery", d.id.to_string()),
+        ];
         if let Some(secret) = loaded.secrets.webhook_secrets.get(&(d.webhook as usize)) {
-            req = req.header(
+            headers.push((
                 "X-Modelbrief-Signature",
                 signature(secret.expose_secret(), d.body.as_bytes()),
-            );
+            ));
         }
-        let (status, error) = match req.body(d.body.clone()).send().await {
-            Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
-            Ok(r) => (
-                Some(r.status().as_u16()),
-                Some(format!("HTTP {}", r.status())),
-            ),
-            Err(e) => (None, Some(modelbrief_domain::present::error_chain(&e))),
+        let answer = modelbrief_ingester::post::post_json(
+            &d.url,
+            &headers,
+            d.body.clone(),
+            Duration::from_secs(10),
+        )
+        .await;
+        let (status, error) = match answer {
+            Ok(code) if (200..300).contains(&code) => (Some(code), None),
+            Ok(code) => (Some(code), Some(format!("HTTP {code}"))),
+            Err(e) => (None, Some(e.reason)),
         };
         match error {
             None => {

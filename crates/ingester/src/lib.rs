@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod fetch;
 pub mod health;
+pub mod post;
 
 pub use adapters::{
     HtmlMetric, HtmlTableSpec, InvalidSelector, KindOptions, MetricKind, ParseError, parse,
