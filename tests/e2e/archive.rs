@@ -256,7 +256,30 @@ print("ok")
         "{kimi}"
     );
     assert_eq!(get("/models/kimi-k9.atom").await.0, 404);
-    assert_eq!(get("/models/kimi-k2-6").await.0, 404);
+
+    // The model's page: each listing's dated prices (OpenRouter's Kimi K2.6 row was
+    // 6.6e-07/3.41e-06 per token on 06-22 and 07-06, 5.5e-07/3.2e-06 on 06-29).
+    let (code, ct, page) = get("/models/kimi-k2-6").await;
+    assert_eq!(code, 200);
+    assert!(ct.starts_with("text/html"));
+    assert!(page.contains("<h1>Kimi K2.6</h1>"), "{page}");
+    let at = page
+        .find("<code>moonshotai&#x2f;kimi-k2.6</code>")
+        .expect("the OpenRouter listing");
+    let table = &page[at..page[at..].find("</table>").unwrap() + at];
+    let rows: Vec<&str> = table.split("<tr><td>").skip(1).collect();
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.split("</td><td>").take(3).collect::<Vec<_>>().join(" | "))
+            .collect::<Vec<_>>(),
+        [
+            "2026-06-22 | 2026-06-29 | $0.66 &#x2f; $3.41",
+            "2026-06-29 | 2026-07-06 | $0.55 &#x2f; $3.2",
+            "2026-07-06 | now | $0.66 &#x2f; $3.41",
+        ]
+    );
+    assert!(page.contains("href=\"/models/kimi-k2-6.atom\""), "{page}");
+    assert_eq!(get("/models/kimi-k9").await.0, 404);
 
     let (code, _, body) = get("/changes.json?since=last-week").await;
     assert_eq!(code, 400);

@@ -18,6 +18,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../templates/web/archive.html"),
     ),
     (
+        "web/model.html",
+        include_str!("../../../templates/web/model.html"),
+    ),
+    (
         "email/confirm.html",
         include_str!("../../../templates/email/confirm.html"),
     ),

@@ -12,6 +12,7 @@
 mod deliveries;
 mod error;
 mod feedback;
+mod history;
 mod identity;
 mod outbox;
 mod pulls;
@@ -21,6 +22,7 @@ mod webhooks;
 pub use deliveries::{Claim, Counts, EditionRow, EditionStatus, NewEdition, Outcome};
 pub use error::StoreError;
 pub use feedback::{FeedbackCounts, FeedbackOutcome};
+pub use history::{Listing, Period};
 pub use outbox::{OutboxCounts, OutboxItem};
 pub use pulls::{
     HealthyPull, ModelHistory, NewPull, ObservationHead, PullResult, PullRow, PullStatus,

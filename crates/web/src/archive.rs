@@ -294,12 +294,118 @@ pub(crate) async fn feed(State(state): State<AppState>) -> Response {
     )
 }
 
+/// `GET /models/{key}` (the model's page) and `GET /models/{key}.atom` (its feed).
+pub(crate) async fn model(state: State<AppState>, Path(file): Path<String>) -> Response {
+    if file.ends_with(".atom") {
+        model_feed(state, Path(file)).await
+    } else {
+        model_page(state, Path(file)).await
+    }
+}
+
+/// `GET /models/{key}`: every listing of the model over the stored pulls, as dated periods of
+/// unchanged price, context and scores (what `modelbrief history KEY` prints); 404 for a key
+/// the store has never seen.
+async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    use modelbrief_domain::present;
+    let not_found = |state: &AppState| {
+        message(
+            state,
+            false,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such model",
+            "modelbrief has never seen a model with that key.",
+        )
+    };
+    let Some(key) = modelbrief_domain::ModelKey::normalise(&key) else {
+        return not_found(&state);
+    };
+    let (stored_name, provider, first_seen) = match state.store.model_record(key.as_str()).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return not_found(&state),
+        Err(e) => return unavailable(&state, e),
+    };
+    let listings = match state.store.model_history(key.as_str()).await {
+        Ok(h) => h.listings(),
+        Err(e) => return unavailable(&state, e),
+    };
+    // The name a catalogue's plain, current row gives it; the stored one may be a raw id.
+    let name = listings
+        .iter()
+        .filter(|l| l.variant.is_none() && l.route.is_none() && !l.is_alias)
+        .filter_map(|l| l.periods.last().filter(|p| p.until.is_none()))
+        .map(|p| p.name.clone())
+        .next()
+        .unwrap_or(stored_name);
+    let money =
+        |d: Option<rust_decimal::Decimal>| d.map_or_else(|| "?".into(), present::money_exact);
+    let view: Vec<_> = listings
+        .iter()
+        .map(|l| {
+            let mut about = Vec::new();
+            if let Some(v) = &l.variant {
+                about.push(format!("variant {v}"));
+            }
+            if let Some(r) = &l.route {
+                about.push(format!("via {r}"));
+            }
+            if l.is_alias {
+                about.push("moving alias".to_owned());
+            }
+            let periods: Vec<_> = l
+                .periods
+                .iter()
+                .map(|p| {
+                    json!({
+                        "from": present::date(p.from),
+                        "until": p.until.map_or_else(|| "now".to_owned(), present::date),
+                        "price": if p.input_per_mtok.is_some() || p.output_per_mtok.is_some() {
+                            format!("{} / {}", money(p.input_per_mtok), money(p.output_per_mtok))
+                        } else {
+                            "\u{2014}".to_owned()
+                        },
+                        "context": p.context.map_or_else(|| "\u{2014}".to_owned(), present::tokens),
+                        "scores": p.scores.iter()
+                            .map(|(b, v)| format!("{b} {}", present::score(*v)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                })
+                .collect();
+            let anchor: String = format!("{}-{}", l.source, l.source_model)
+                .chars()
+                .map(|c| match c {
+                    'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '.' => c,
+                    _ => '-',
+                })
+                .collect();
+            json!({
+                "source": l.source,
+                "source_model": l.source_model,
+                "anchor": anchor,
+                "about": about.join(", "),
+                "periods": periods,
+            })
+        })
+        .collect();
+    render(
+        &state,
+        StatusCode::OK,
+        "web/model.html",
+        json!({
+            "name": name,
+            "key": key.as_str(),
+            "provider": provider,
+            "first_seen": present::date(first_seen),
+            "listings": view,
+        }),
+    )
+}
+
 /// `GET /models/{key}.atom`: one entry per change about one model, across the recent editions;
 /// 404 for a key the store has never seen (an empty feed would look like a quiet model forever).
-pub(crate) async fn model_feed(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Response {
+async fn model_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let not_found = |state: &AppState| {
         message(
             state,

@@ -182,7 +182,7 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
             get(archive::chart_dark_png),
         )
         .route("/feed.atom", get(archive::feed))
-        .route("/models/{file}", get(archive::model_feed))
+        .route("/models/{file}", get(archive::model))
         .route("/changes.json", get(archive::changes))
         .fallback(layers::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
