@@ -103,16 +103,7 @@ pub fn history_text(h: &History) -> String {
         out.push_str("\nno source listed this model then\n");
     }
     for l in &h.listings {
-        let mut about = Vec::new();
-        if let Some(v) = &l.variant {
-            about.push(format!("variant {v}"));
-        }
-        if let Some(r) = &l.route {
-            about.push(format!("via {r}"));
-        }
-        if l.is_alias {
-            about.push("moving alias".to_owned());
-        }
+        let about = l.about();
         out.push_str(&format!(
             "\n{}  {}{}\n",
             l.source,

@@ -21,6 +21,24 @@ pub struct Listing {
     pub periods: Vec<Period>,
 }
 
+impl Listing {
+    /// What sets the listing apart from the model's plain row: `variant high`, `via azure`,
+    /// `moving alias`.
+    pub fn about(&self) -> Vec<String> {
+        let mut about = Vec::new();
+        if let Some(v) = &self.variant {
+            about.push(format!("variant {v}"));
+        }
+        if let Some(r) = &self.route {
+            about.push(format!("via {r}"));
+        }
+        if self.is_alias {
+            about.push("moving alias".to_owned());
+        }
+        about
+    }
+}
+
 /// A stretch of pulls over which the listing's facts did not change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Period {

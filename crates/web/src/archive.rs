@@ -294,6 +294,18 @@ pub(crate) async fn feed(State(state): State<AppState>) -> Response {
     )
 }
 
+/// The answer for a model key the store has never seen.
+fn no_such_model(state: &AppState) -> Response {
+    message(
+        state,
+        false,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No such model",
+        "modelbrief has never seen a model with that key.",
+    )
+}
+
 /// `GET /models/{key}` (the model's page) and `GET /models/{key}.atom` (its feed).
 pub(crate) async fn model(state: State<AppState>, Path(file): Path<String>) -> Response {
     if file.ends_with(".atom") {
@@ -308,22 +320,12 @@ pub(crate) async fn model(state: State<AppState>, Path(file): Path<String>) -> R
 /// the store has never seen.
 async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> Response {
     use modelbrief_domain::present;
-    let not_found = |state: &AppState| {
-        message(
-            state,
-            false,
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No such model",
-            "modelbrief has never seen a model with that key.",
-        )
-    };
     let Some(key) = modelbrief_domain::ModelKey::normalise(&key) else {
-        return not_found(&state);
+        return no_such_model(&state);
     };
     let (stored_name, provider, first_seen) = match state.store.model_record(key.as_str()).await {
         Ok(Some(r)) => r,
-        Ok(None) => return not_found(&state),
+        Ok(None) => return no_such_model(&state),
         Err(e) => return unavailable(&state, e),
     };
     let listings = match state.store.model_history(key.as_str()).await {
@@ -343,16 +345,6 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
     let view: Vec<_> = listings
         .iter()
         .map(|l| {
-            let mut about = Vec::new();
-            if let Some(v) = &l.variant {
-                about.push(format!("variant {v}"));
-            }
-            if let Some(r) = &l.route {
-                about.push(format!("via {r}"));
-            }
-            if l.is_alias {
-                about.push("moving alias".to_owned());
-            }
             let periods: Vec<_> = l
                 .periods
                 .iter()
@@ -384,7 +376,7 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
                 "source": l.source,
                 "source_model": l.source_model,
                 "anchor": anchor,
-                "about": about.join(", "),
+                "about": l.about().join(", "),
                 "periods": periods,
             })
         })
@@ -406,28 +398,18 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
 /// `GET /models/{key}.atom`: one entry per change about one model, across the recent editions;
 /// 404 for a key the store has never seen (an empty feed would look like a quiet model forever).
 async fn model_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    let not_found = |state: &AppState| {
-        message(
-            state,
-            false,
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No such model",
-            "modelbrief has never seen a model with that key.",
-        )
-    };
     let Some(key) = file
         .strip_suffix(".atom")
         .and_then(modelbrief_domain::ModelKey::normalise)
     else {
-        return not_found(&state);
+        return no_such_model(&state);
     };
     let record = match state.store.model_record(key.as_str()).await {
         Ok(r) => r,
         Err(e) => return unavailable(&state, e),
     };
     let Some((stored_name, _, _)) = record else {
-        return not_found(&state);
+        return no_such_model(&state);
     };
     let editions = match recent(&state).await {
         Ok(e) => e,
