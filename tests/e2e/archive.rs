@@ -217,6 +217,25 @@ print("ok")
         .unwrap();
     let brief: Value = serde_json::from_slice(&brief.stdout).unwrap();
     assert_eq!(changes[0], brief);
+    // "How we know": the web edition links its frozen JSON, every change with its receipt.
+    assert!(web.contains(">How we know</a>"), "{web}");
+    let receipts = web
+        .split("href=\"")
+        .find(|r| r.starts_with("2026-W28.json"))
+        .and_then(|r| r.split('"').next())
+        .expect("a relative link to the edition's JSON");
+    let url = page.join(receipts).unwrap();
+    assert_eq!(url.path(), "/archive/2026-W28.json");
+    let frozen: Value =
+        serde_json::from_str(&http.get(url).send().await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(frozen, changes[0]);
+    let receipt = &frozen["price_changes"][0]["evidence"][0];
+    assert_eq!(receipt["source"], frozen["price_changes"][0]["source"]);
+    assert_eq!(
+        receipt["after"]["content_hash"].as_str().map(str::len),
+        Some(64)
+    );
+    assert_eq!(get("/archive/2026-W27.json").await.0, 404);
 
     // `since`: the editions whose week ends after it (W28 ends 2026-07-13T00:00:00Z).
     for (since, weeks) in [

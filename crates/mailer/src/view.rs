@@ -49,6 +49,8 @@ pub struct BriefView {
     pub postal_address: Option<String>,
     /// The web version of this edition ("view in browser").
     pub web_url: Option<String>,
+    /// The edition's JSON with every change's evidence ("how we know"); the web archive sets it.
+    pub receipts_url: Option<String>,
     /// The numbers behind the chart, one entry per listing (the text part prints them).
     pub price_history: Vec<HistoryView>,
     /// The chart image; set by whoever knows where the image will be (`cid:` in mail, a URL
@@ -694,6 +696,7 @@ impl BriefView {
             unsubscribe_url: None,
             postal_address: None,
             web_url: None,
+            receipts_url: None,
             price_history: e.price_history.iter().map(history_view).collect(),
             chart: None,
             chart_alt: chart_alt(&e.price_history),

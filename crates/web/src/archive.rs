@@ -1,5 +1,6 @@
 //! The public archive: `/archive`, `/archive/{week}` (the web version of an edition, linked
-//! from each mail as "view in a browser") and its chart `/archive/{week}/price-history.png`
+//! from each mail as "view in a browser", with its "how we know" link to `/archive/{week}.json`,
+//! the frozen edition with every change's evidence) and its chart `/archive/{week}/price-history.png`
 //! (and `price-history-dark.png`, offered to readers in dark mode),
 //! `/feed.atom` (one entry per edition, then one per change), `/models/{key}.atom` (the changes
 //! about one model) and `/changes.json`.
@@ -92,11 +93,20 @@ async fn draw(edition: Edition, theme: chart::Theme) -> Result<Option<Chart>, St
 }
 
 pub(crate) async fn edition(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+    // `/archive/{week}.json`: the frozen edition itself, every change with its evidence.
+    if let Some(week) = week.strip_suffix(".json") {
+        return match frozen(&state, week).await {
+            Ok(e) => axum::Json(e).into_response(),
+            Err(r) => r,
+        };
+    }
     let edition = match frozen(&state, &week).await {
         Ok(e) => e,
         Err(r) => return r,
     };
     let mut view = BriefView::new(&edition);
+    // Relative to /archive/{week}, like the chart.
+    view.receipts_url = Some(format!("{week}.json"));
     // Linked, not drawn here: relative to /archive/{week}, so it works behind a path prefix too.
     if let Some(size) = chart::size(&edition.price_history) {
         view.attach_chart(format!("{week}/{}", chart::CHART_FILE), size);
