@@ -76,6 +76,14 @@ fn history_dates_every_price_of_a_listing_and_at_a_date_gives_that_days_price() 
         ]
     );
 
+    let last = &h["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["source_model"] == "moonshotai/kimi-k2.6")
+        .unwrap()["periods"][2];
+    assert_eq!(last["last_seen"], "2026-07-06T20:00:00Z");
+
     let at = json(&history(
         dir.path(),
         &[

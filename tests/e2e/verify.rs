@@ -1,6 +1,7 @@
 //! `verify WEEK` on the demo's database: its W28 edition, sent by the demo, matches the stored
 //! snapshots; after one stored row is edited in place (OpenRouter's 2026-07-06 Kimi K2.6 row,
-//! its $0.66 input price, 6.6e-07 per token in tests/fixtures, made $0.10), verify names that row
+//! its $0.66 input price, 6.6e-07 per token in tests/fixtures — the same row as 06-22's — made
+//! $0.10), verify names that row in both snapshots
 //! and the edition's price line that no longer follows.
 
 use crate::common::demo_dir;
@@ -59,11 +60,16 @@ async fn verify_passes_a_real_edition_and_names_a_tampered_row_and_what_it_chang
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["matches"], false);
+    // The row is stored once and shared by the two snapshots that listed the same price
+    // (06-22, read by the chart's history, and 07-06): named in each.
     let altered = v["altered_rows"].as_array().unwrap();
-    assert_eq!(altered.len(), 1, "{v}");
-    assert_eq!(altered[0]["observation_id"], id);
-    assert_eq!(altered[0]["source"], "openrouter");
-    assert_eq!(altered[0]["source_model"], "moonshotai/kimi-k2.6");
+    assert_eq!(altered.len(), 2, "{v}");
+    for a in altered {
+        assert_eq!(a["observation_id"], id);
+        assert_eq!(a["source"], "openrouter");
+        assert_eq!(a["source_model"], "moonshotai/kimi-k2.6");
+    }
+    assert_ne!(altered[0]["snapshot_id"], altered[1]["snapshot_id"]);
     let paths: Vec<&str> = v["differences"]
         .as_array()
         .unwrap()

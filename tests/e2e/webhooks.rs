@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 
 type Seen = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
 
-/// A receiver: `/hook` answers 500 to its first two requests and 204 after; `/slack` 200.
+/// A receiver: `/hook` answers 500 to its first two requests and 204 after; `/down` always
+/// 500; `/slack` 200.
 async fn receiver() -> (String, Seen) {
     let seen: Seen = Arc::default();
     let log = seen.clone();
@@ -28,6 +29,7 @@ async fn receiver() -> (String, Seen) {
                 match path.as_str() {
                     "/hook" if earlier < 2 => StatusCode::INTERNAL_SERVER_ERROR,
                     "/hook" => StatusCode::NO_CONTENT,
+                    "/down" => StatusCode::INTERNAL_SERVER_ERROR,
                     _ => StatusCode::OK,
                 }
             }
@@ -48,7 +50,7 @@ async fn a_webhook_gets_the_editions_changes_signed_and_is_retried_until_it_acce
     let (app, _) = prepared(app, &smtp, 2, "").await;
     let (base, seen) = receiver().await;
     app.append_config(&format!(
-        "\n[[webhooks]]\nurl = \"{base}/hook\"\n\n[[webhooks]]\nurl = \"{base}/slack\"\nformat = \"slack\"\nkinds = [\"removed\"]\n"
+        "\n[[webhooks]]\nurl = \"{base}/hook\"\n\n[[webhooks]]\nurl = \"{base}/slack\"\nformat = \"slack\"\nkinds = [\"removed\"]\n\n[[webhooks]]\nurl = \"{base}/down\"\nformat = \"discord\"\n"
     ));
     let app = app.with_env("MODELBRIEF__WEBHOOKS__0__SECRET", KEY);
 
@@ -64,21 +66,28 @@ async fn a_webhook_gets_the_editions_changes_signed_and_is_retried_until_it_acce
     };
     assert_eq!(hits("/hook").len(), 1, "tried once as the edition went out");
     // 09:00 failed → retry at 09:01; 09:02 failed → retry at 09:07; 09:10 accepted.
+    let tick = |now: &'static str| {
+        let app = &app;
+        async move {
+            let out = app.run(now, &["tick"]).await;
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "tick at {now}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
     for now in [
         "2026-07-13T09:00:30Z",
         "2026-07-13T09:02:00Z",
         "2026-07-13T09:05:00Z",
     ] {
-        let out = app.run(now, &["tick"]).await;
-        assert!(
-            out.status.code().is_some(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        tick(now).await;
     }
     assert_eq!(hits("/hook").len(), 2, "not before each retry is due");
-    app.run("2026-07-13T09:10:00Z", &["tick"]).await;
-    app.run("2026-07-13T10:00:00Z", &["tick"]).await;
+    tick("2026-07-13T09:10:00Z").await;
+    tick("2026-07-13T10:00:00Z").await;
     let hook = hits("/hook");
     assert_eq!(
         hook.len(),
@@ -123,12 +132,7 @@ async fn a_webhook_gets_the_editions_changes_signed_and_is_retried_until_it_acce
             .unwrap()
             .contains("input $0.55 → $0.66, output $3.2 → $3.41")
     );
-    assert!(
-        kimi["url"]
-            .as_str()
-            .unwrap()
-            .contains("/archive/2026-W28#listing-kimi-k2-6-")
-    );
+    assert!(kimi["url"].as_str().unwrap().ends_with("/archive/2026-W28"));
 
     // Slack: only removals, as mrkdwn text, unsigned (no secret for it).
     let slack = hits("/slack");
@@ -157,6 +161,43 @@ async fn a_webhook_gets_the_editions_changes_signed_and_is_retried_until_it_acce
         "{w}"
     );
     assert_eq!(w[1]["delivered"], 1);
+    // Only the receiver's host is shown: a Slack or Discord webhook URL is a credential.
+    assert!(!out.stdout.windows(5).any(|x| x == b"/hook"), "{st}");
+
+    // Discord: mentions in upstream names cannot ping anyone.
+    let down = hits("/down");
+    let first: Value = serde_json::from_str(&down[0].1).unwrap();
+    assert_eq!(first["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert!(first["content"].as_str().unwrap().chars().count() <= 2_000);
+    // A receiver that never accepts: tried 7 times (the first, then after 1 min, 5 min, 30 min,
+    // 2 h, 6 h and 24 h), then given up, and `status` asks for attention.
+    assert_eq!(down.len(), 4, "09:00, 09:02, 09:10, 10:00");
+    for now in [
+        "2026-07-13T12:30:00Z",
+        "2026-07-13T19:00:00Z",
+        "2026-07-14T19:30:00Z",
+        "2026-07-16T00:00:00Z",
+    ] {
+        tick(now).await;
+    }
+    assert_eq!(hits("/down").len(), 7);
+    let out = app
+        .run("2026-07-16T00:00:00Z", &["status", "--format", "json"])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    let st: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let down = &st["webhooks"][2];
+    assert_eq!(
+        (down["failed"].as_i64(), down["pending"].as_i64()),
+        (Some(1), Some(0))
+    );
+    let attention = st["attention"].to_string();
+    assert!(
+        attention.contains("webhook 2 (http://127.0.0.1:")
+            && attention.contains("its latest delivery failed for good")
+            && attention.contains("HTTP 500"),
+        "{attention}"
+    );
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ const HISTORY_PULLS: i64 = 200;
 const HISTORY_DAYS: i64 = 28;
 /// The chart shows at most this many listings over this many weeks.
 const CHART_MODELS: usize = 6;
-const CHART_WEEKS: i64 = 8;
+pub const CHART_WEEKS: i64 = 8;
 
 /// The edition label and window: an ISO week (Monday to Monday, UTC), or the configured window
 /// ending at `now`, labelled with the ISO week `now` falls in.

@@ -1077,19 +1077,25 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
         )));
     }
     for (i, w) in config.webhooks.iter().enumerate() {
+        // The URL itself may be a credential (Slack's, Discord's): errors name its host only.
+        let receiver = modelbrief_ingester::post::redacted(w.url.as_str());
         if !matches!(w.url.scheme(), "http" | "https") {
             return Err(ConfigError(format!(
-                "{shown}: webhooks[{i}] (key `url`): {} is not an http(s) URL",
-                w.url
+                "{shown}: webhooks[{i}] (key `url`): {receiver} is not an http(s) URL"
             )));
         }
         let secret = env
             .iter()
-            .any(|(n, _)| Secrets::webhook_index(n) == Some(i));
-        if w.format == crate::webhooks::WebhookFormat::Json && !secret {
+            .find(|(n, _)| Secrets::webhook_index(n) == Some(i))
+            .map(|(_, v)| v.as_str());
+        if secret.is_some_and(|v| v.trim().is_empty()) {
             return Err(ConfigError(format!(
-                "{shown}: webhooks[{i}] sends JSON to {} but MODELBRIEF__WEBHOOKS__{i}__SECRET is not set: the receiver needs the key to check the X-Modelbrief-Signature of each body",
-                w.url
+                "{shown}: MODELBRIEF__WEBHOOKS__{i}__SECRET is empty: a signature under an empty key proves nothing"
+            )));
+        }
+        if w.format == crate::webhooks::WebhookFormat::Json && secret.is_none() {
+            return Err(ConfigError(format!(
+                "{shown}: webhooks[{i}] sends JSON to {receiver} but MODELBRIEF__WEBHOOKS__{i}__SECRET is not set: the receiver needs the key to check the X-Modelbrief-Signature of each body"
             )));
         }
     }

@@ -304,7 +304,19 @@ pub async fn daemon(loaded: &Loaded, clock: Clock) -> anyhow::Result<()> {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let Some(next) = next_runs(&schedules, pass_started) else {
+        // A webhook delivery waiting for its retry wakes the scheduler too.
+        let retry = match store.next_webhook_attempt().await {
+            Ok(t) => t.map(Timestamp::datetime),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the webhook queue");
+                None
+            }
+        };
+        let Some(next) = [next_runs(&schedules, pass_started), retry]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
             break;
         };
         let wait = (next - clock.now().datetime()).to_std().unwrap_or_default()

@@ -126,11 +126,12 @@ pub fn history_text(h: &History) -> String {
                     present::date(t)
                 }
             };
-            let span = format!(
-                "{} → {}",
-                when(p.from),
-                p.until.map_or_else(|| "now".to_owned(), when)
-            );
+            // A running period says how recent the knowledge is, not "now": a source that
+            // stopped being pulled leaves its last period running.
+            let span = match p.until {
+                Some(u) => format!("{} → {}", when(p.from), when(u)),
+                None => format!("{} → {} (still listed)", when(p.from), when(p.last_seen)),
+            };
             out.push_str(&format!("  {span:<26} {}\n", facts(p)));
         }
     }
@@ -245,12 +246,20 @@ mod tests {
                 (at(6), None, "0.55".to_owned()),
             ]
         );
+        assert_eq!(
+            h.listings[0].periods[0].last_seen,
+            at(3),
+            "seen unchanged on day 3, gone on day 4"
+        );
         let text = history_text(&h);
         assert!(
             text.contains("2026-06-01 → 2026-06-04") && text.contains("$0.66 in / ? out"),
             "{text}"
         );
-        assert!(text.contains("2026-06-06 → now"), "{text}");
+        assert!(
+            text.contains("2026-06-06 → 2026-06-06 (still listed)"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -175,14 +175,17 @@ pub async fn report(store: &Store, loaded: &Loaded, clock: Clock) -> anyhow::Res
         let week = edition_week(fire);
         attention.push(format!("edition {week} is held: it was due at {} and not sent in time; send it with `modelbrief send --week {week}`", Timestamp::from_datetime(fire)));
     }
-    let webhooks = store.webhook_counts().await?;
-    for w in webhooks.iter().filter(|w| w.failed > 0) {
+    // A webhook URL can be a credential (Slack's, Discord's): only its host is shown.
+    let mut webhooks = store.webhook_counts().await?;
+    for w in &mut webhooks {
+        w.url = modelbrief_ingester::post::redacted(&w.url);
+    }
+    for w in webhooks.iter().filter(|w| w.latest_failed) {
         attention.push(format!(
-            "webhook {} ({}): {} deliver{} failed for good, last error: {}",
+            "webhook {} ({}): its latest delivery failed for good ({} in all), last error: {}",
             w.webhook,
             w.url,
             w.failed,
-            if w.failed == 1 { "y" } else { "ies" },
             w.last_error.as_deref().unwrap_or("-")
         ));
     }

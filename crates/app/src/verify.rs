@@ -2,8 +2,9 @@
 //!
 //! Two checks, both against the database alone:
 //! - every stored row of the snapshots the week rests on (each source's snapshot at the start
-//!   and at the end of the week, and any a healthy pull inside it vouched for) still hashes to
-//!   the hash it was stored under — a row edited after the fact is named, with its source;
+//!   and at the end of the week, and any a healthy pull vouched for inside it or in the weeks
+//!   before that the chart's price history reads) still hashes to the hash it was stored
+//!   under — a row edited after the fact is named, with its source;
 //! - the edition re-derived from those snapshots with today's rules equals the frozen one, byte
 //!   for byte as JSON; where it does not, the differences are listed as RFC 6902 operations
 //!   (a JSON Patch from the frozen edition to the re-derived one).
@@ -66,8 +67,15 @@ pub async fn verify(store: &Store, loaded: &Loaded, week: IsoWeek) -> anyhow::Re
                 snapshots.insert((name.to_owned(), s.id));
             }
         }
+        // The chart's price history reads the weeks before the window too.
+        let history_from = Timestamp::from_datetime(
+            from.datetime() - chrono::Duration::weeks(crate::brief::CHART_WEEKS),
+        )
+        .min(Timestamp::from_datetime(
+            to.datetime() - chrono::Duration::weeks(crate::brief::CHART_WEEKS),
+        ));
         for p in store.pulls_until(name, to, 10_000).await? {
-            let inside = Timestamp::parse(&p.started_at).is_ok_and(|t| t > from);
+            let inside = Timestamp::parse(&p.started_at).is_ok_and(|t| t >= history_from);
             if let (true, true, Some(id)) = (inside, p.status.is_healthy(), p.snapshot_id) {
                 snapshots.insert((name.to_owned(), id));
             }

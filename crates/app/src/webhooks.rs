@@ -27,7 +27,8 @@ use std::time::Duration;
 #[serde(rename_all = "snake_case")]
 pub enum WebhookFormat {
     /// `{"edition", "window", "url", "headline", "changes": [{"kind", "model", "name",
-    /// "anchor", "title", "text", "url"}]}`.
+    /// "anchor", "title", "text", "url"}]}`; a change's `url` is its edition's archive page and
+    /// `anchor` its id there (stable, as in the Atom entries' ids).
     #[default]
     Json,
     /// A Slack incoming webhook: `{"text": …}` in Slack's mrkdwn.
@@ -74,7 +75,7 @@ fn body(w: &crate::config::WebhookConfig, e: &Edition, page: &str) -> Option<Str
             "headline": headline,
             "changes": items
                 .iter()
-                .map(|item| JsonChange { item, url: format!("{page}#{}", item.anchor) })
+                .map(|item| JsonChange { item, url: page.to_owned() })
                 .collect::<Vec<_>>(),
         }),
         WebhookFormat::Slack => {
@@ -103,7 +104,8 @@ fn body(w: &crate::config::WebhookConfig, e: &Edition, page: &str) -> Option<Str
                 }
                 text.push_str(&line);
             }
-            serde_json::json!({ "content": text })
+            // Names come from upstream sources: no `@everyone` in one may ping a channel.
+            serde_json::json!({ "content": text, "allowed_mentions": { "parse": [] } })
         }
     };
     Some(value.to_string())
@@ -165,15 +167,51 @@ pub async fn deliver_due(
         return Ok(out);
     }
     for d in due {
+        let receiver = modelbrief_ingester::post::redacted(&d.url);
+        // The row belongs to the receiver it was queued for; a webhook entry moved, re-pointed or
+        // removed since must not get (or sign) another receiver's delivery.
+        let index = usize::try_from(d.webhook).ok();
+        let configured = index
+            .and_then(|i| loaded.config.webhooks.get(i))
+            .filter(|w| w.url.as_str() == d.url);
+        let Some(config) = configured else {
+            store
+                .webhook_attempt_failed(
+                    d.id,
+                    None,
+                    &format!(
+                        "webhooks[{}] no longer points at {receiver}: not sent",
+                        d.webhook
+                    ),
+                    None,
+                )
+                .await?;
+            tracing::error!(webhook = d.webhook, %receiver, edition = %d.edition, "webhook delivery dropped: its entry is no longer configured");
+            out.failed += 1;
+            continue;
+        };
+        let lease = Timestamp::from_datetime(now.datetime() + chrono::Duration::seconds(60));
+        if !store.claim_webhook(d.id, now, lease).await? {
+            continue; // another process is sending it
+        }
         let mut headers = vec![
             ("X-Modelbrief-Edition", d.edition.clone()),
             ("X-Modelbrief-Delivery", d.id.to_string()),
         ];
-        if let Some(secret) = loaded.secrets.webhook_secrets.get(&(d.webhook as usize)) {
-            headers.push((
+        let secret = index.and_then(|i| loaded.secrets.webhook_secrets.get(&i));
+        match secret {
+            Some(secret) => headers.push((
                 "X-Modelbrief-Signature",
                 signature(secret.expose_secret(), d.body.as_bytes()),
-            ));
+            )),
+            None if config.format == WebhookFormat::Json => {
+                anyhow::bail!(
+                    "webhooks[{}] sends JSON but MODELBRIEF__WEBHOOKS__{}__SECRET is not set",
+                    d.webhook,
+                    d.webhook
+                );
+            }
+            None => {}
         }
         let answer = modelbrief_ingester::post::post_json(
             &d.url,
@@ -185,14 +223,14 @@ pub async fn deliver_due(
         let (status, error) = match answer {
             Ok(code) if (200..300).contains(&code) => (Some(code), None),
             Ok(code) => (Some(code), Some(format!("HTTP {code}"))),
-            Err(e) => (None, Some(e.reason)),
+            Err(e) => (None, Some(e.to_string())),
         };
         match error {
             None => {
                 store
                     .webhook_delivered(d.id, status.unwrap_or(200), now)
                     .await?;
-                tracing::info!(webhook = d.webhook, edition = %d.edition, attempt = d.attempts + 1, "webhook delivered");
+                tracing::info!(webhook = d.webhook, %receiver, edition = %d.edition, attempt = d.attempts + 1, "webhook delivered");
                 out.delivered += 1;
             }
             Some(error) => {
@@ -206,11 +244,11 @@ pub async fn deliver_due(
                     .await?;
                 match retry_at {
                     Some(at) => {
-                        tracing::warn!(webhook = d.webhook, edition = %d.edition, attempt = d.attempts + 1, %error, retry_at = %at, "webhook delivery failed; will retry");
+                        tracing::warn!(webhook = d.webhook, %receiver, edition = %d.edition, attempt = d.attempts + 1, %error, retry_at = %at, "webhook delivery failed; will retry");
                         out.retrying += 1;
                     }
                     None => {
-                        tracing::error!(webhook = d.webhook, edition = %d.edition, attempts = d.attempts + 1, %error, "webhook delivery failed for good");
+                        tracing::error!(webhook = d.webhook, %receiver, edition = %d.edition, attempts = d.attempts + 1, %error, "webhook delivery failed for good");
                         out.failed += 1;
                     }
                 }

@@ -44,8 +44,12 @@ impl Listing {
 pub struct Period {
     /// The first healthy pull that showed these facts.
     pub from: Timestamp,
-    /// The first healthy pull that did not; `None` while the latest pull still shows them.
+    /// The first healthy pull that did not; `None` while the source's latest healthy pull
+    /// still shows them.
     pub until: Option<Timestamp>,
+    /// The last healthy pull that showed them: for a running period, how recent the knowledge
+    /// is (a source that stopped being pulled leaves its last period running).
+    pub last_seen: Timestamp,
     pub name: String,
     /// US dollars per million tokens, exact, as a decimal string.
     #[serde(with = "rust_decimal::serde::str_option")]
@@ -62,6 +66,7 @@ impl Period {
         Self {
             from,
             until: None,
+            last_seen: from,
             name: o.name.clone(),
             input_per_mtok: o.input_per_mtok.map(|p| p.decimal().normalize()),
             output_per_mtok: o.output_per_mtok.map(|p| p.decimal().normalize()),
@@ -117,6 +122,15 @@ impl ModelHistory {
             let mut last_snapshot = None;
             for pull in pulls {
                 if last_snapshot == Some(pull.snapshot_id) {
+                    // The same content again: every listing it shows was seen once more.
+                    for ((s, _), listing) in listings.iter_mut() {
+                        if let Some(p) = listing.periods.last_mut()
+                            && s == source
+                            && p.until.is_none()
+                        {
+                            p.last_seen = pull.started_at;
+                        }
+                    }
                     continue;
                 }
                 last_snapshot = Some(pull.snapshot_id);
@@ -154,7 +168,9 @@ impl ModelHistory {
                     listing.route.clone_from(&o.route);
                     listing.is_alias = o.is_alias;
                     match listing.periods.last_mut() {
-                        Some(p) if p.until.is_none() && p.same_facts(&period) => {}
+                        Some(p) if p.until.is_none() && p.same_facts(&period) => {
+                            p.last_seen = pull.started_at;
+                        }
                         Some(p) if p.until.is_none() => {
                             p.until = Some(pull.started_at);
                             listing.periods.push(period);

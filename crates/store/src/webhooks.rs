@@ -29,6 +29,8 @@ pub struct WebhookCounts {
     /// The last delivery that succeeded, and the last error of a row not delivered.
     pub last_delivered_at: Option<String>,
     pub last_error: Option<String>,
+    /// The newest delivery failed for good: the receiver has missed the latest edition.
+    pub latest_failed: bool,
 }
 
 impl Store {
@@ -57,7 +59,8 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Pending deliveries whose next attempt is due at `now`, oldest first.
+    /// Pending deliveries whose next attempt is due at `now`, oldest first (take each with
+    /// [`Store::claim_webhook`] before sending it).
     pub async fn due_webhooks(&self, now: Timestamp) -> Result<Vec<WebhookDelivery>, StoreError> {
         Ok(sqlx::query(
             "SELECT id, webhook, url, edition, body, attempts FROM webhook_deliveries
@@ -77,6 +80,39 @@ impl Store {
             attempts: r.get(5),
         })
         .collect())
+    }
+
+    /// Takes a due delivery for one attempt: pushes its next attempt to `lease_until`, so a
+    /// second process working the queue at the same moment does not send it too. False when
+    /// another process took it first (or it is no longer due).
+    pub async fn claim_webhook(
+        &self,
+        id: i64,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = ?3
+             WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2",
+        )
+        .bind(id)
+        .bind(now.to_db())
+        .bind(lease_until.to_db())
+        .execute(&self.pool)
+        .await
+        .what("claim a webhook delivery")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// When the earliest pending delivery is due, for the scheduler's next wake-up.
+    pub async fn next_webhook_attempt(&self) -> Result<Option<Timestamp>, StoreError> {
+        let t: Option<String> = sqlx::query_scalar(
+            "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .what("read the next webhook attempt")?;
+        Ok(t.and_then(|t| Timestamp::parse(&t).ok()))
     }
 
     /// Records a delivery the receiver accepted.
@@ -130,7 +166,9 @@ impl Store {
                     max(delivered_at),
                     (SELECT last_error FROM webhook_deliveries l
                      WHERE l.webhook = d.webhook AND l.url = d.url AND l.status != 'delivered'
-                       AND l.last_error IS NOT NULL ORDER BY l.id DESC LIMIT 1)
+                       AND l.last_error IS NOT NULL ORDER BY l.id DESC LIMIT 1),
+                    (SELECT n.status = 'failed' FROM webhook_deliveries n
+                     WHERE n.webhook = d.webhook AND n.url = d.url ORDER BY n.id DESC LIMIT 1)
              FROM webhook_deliveries d GROUP BY webhook, url ORDER BY webhook, url",
         )
         .fetch_all(&self.pool)
@@ -145,6 +183,7 @@ impl Store {
             failed: r.get(4),
             last_delivered_at: r.get(5),
             last_error: r.get(6),
+            latest_failed: r.get::<i64, _>(7) == 1,
         })
         .collect())
     }
@@ -185,8 +224,23 @@ mod tests {
             store.due_webhooks(now).await.unwrap().is_empty(),
             "not before its retry time"
         );
+        assert_eq!(store.next_webhook_attempt().await.unwrap(), Some(later));
         let again = store.due_webhooks(later).await.unwrap();
         assert_eq!(again[0].attempts, 1);
+        // Two processes working the queue at once: only one takes the delivery.
+        let lease = t("2026-07-13T06:02:00Z");
+        assert!(
+            store
+                .claim_webhook(again[0].id, later, lease)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .claim_webhook(again[0].id, later, lease)
+                .await
+                .unwrap()
+        );
         let counts = store.webhook_counts().await.unwrap();
         assert_eq!(
             (counts[0].pending, counts[0].last_error.as_deref()),

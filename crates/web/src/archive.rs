@@ -361,7 +361,10 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
                 .map(|p| {
                     json!({
                         "from": present::date(p.from),
-                        "until": p.until.map_or_else(|| "now".to_owned(), present::date),
+                        "until": p.until.map_or_else(
+                            || format!("still listed {}", present::date(p.last_seen)),
+                            present::date,
+                        ),
                         "price": if p.input_per_mtok.is_some() || p.output_per_mtok.is_some() {
                             format!("{} / {}", money(p.input_per_mtok), money(p.output_per_mtok))
                         } else {
