@@ -149,11 +149,16 @@ assert root.find(A + "updated").text == e.find(A + "updated").text
 # Then one entry per change of the edition, each with its own id and the edition's page.
 changes = entries[1:]
 assert len(changes) == int(sys.argv[2]), (len(changes), sys.argv[2])
+page = open(sys.argv[3]).read()
 ids = [x.find(A + "id").text for x in entries]
 assert len(set(ids)) == len(ids), ids
 for c in changes:
     assert c.find(A + "id").text.startswith(e.find(A + "id").text + "#"), c.find(A + "id").text
-    assert c.find(A + "link[@rel='alternate']").get("href").endswith("/archive/2026-W28")
+    # The link is the change's line on the page, and that line carries the id.
+    href = c.find(A + "link[@rel='alternate']").get("href")
+    assert href == c.find(A + "id").text, href
+    assert href.split("#")[0].endswith("/archive/2026-W28"), href
+    assert 'id="' + href.split("#")[1] + '"' in page, href
     assert c.find(A + "title").text.startswith("2026-W28: "), c.find(A + "title").text
 # OpenRouter's Kimi K2.6 went from 5.5e-07/3.2e-06 to 6.6e-07/3.41e-06 per token (fixtures).
 kimi = [c for c in changes if c.find(A + "title").text.startswith("2026-W28: Kimi K2.6: pricier")]
@@ -163,6 +168,8 @@ assert "input $0.55 \u2192 $0.66, output $3.2 \u2192 $3.41" in content, content
 assert "openrouter" in content, content
 print("ok")
 "##;
+    let web_file = dir.path().join("w28.html");
+    std::fs::write(&web_file, &web).unwrap();
     // As many change entries as the edition has changes the brief shows.
     let (_, _, listed) = get("/changes.json").await;
     let w28 = &serde_json::from_str::<Vec<Value>>(&listed).unwrap()[0];
@@ -188,6 +195,7 @@ print("ok")
         .arg(check)
         .arg(&feed)
         .arg(expected.to_string())
+        .arg(&web_file)
         .output()
         .unwrap();
     assert!(

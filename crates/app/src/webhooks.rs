@@ -27,8 +27,8 @@ use std::time::Duration;
 #[serde(rename_all = "snake_case")]
 pub enum WebhookFormat {
     /// `{"edition", "window", "url", "headline", "changes": [{"kind", "model", "name",
-    /// "anchor", "title", "text", "url"}]}`; a change's `url` is its edition's archive page and
-    /// `anchor` its id there (stable, as in the Atom entries' ids).
+    /// "anchor", "title", "text", "url"}]}`; a change's `url` is its line on the edition's archive
+    /// page (`#anchor`, the same id as its Atom entry's fragment).
     #[default]
     Json,
     /// A Slack incoming webhook: `{"text": …}` in Slack's mrkdwn.
@@ -75,7 +75,7 @@ fn body(w: &crate::config::WebhookConfig, e: &Edition, page: &str) -> Option<Str
             "headline": headline,
             "changes": items
                 .iter()
-                .map(|item| JsonChange { item, url: page.to_owned() })
+                .map(|item| JsonChange { item, url: format!("{page}#{}", item.anchor) })
                 .collect::<Vec<_>>(),
         }),
         WebhookFormat::Slack => {

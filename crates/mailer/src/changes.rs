@@ -5,7 +5,7 @@
 //! edition is frozen when it is made), so a feed reader never sees one change twice.
 
 use crate::view::BriefView;
-use modelbrief_differ::{Edition, SpeedMetric};
+use modelbrief_differ::Edition;
 
 /// What a change is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -18,20 +18,6 @@ pub enum ChangeKind {
     Context,
     Speed,
     Removed,
-}
-
-impl ChangeKind {
-    fn prefix(self) -> &'static str {
-        match self {
-            Self::NewModel => "new",
-            Self::Price => "price",
-            Self::ListingPrice => "listing",
-            Self::Rank => "rank",
-            Self::Context => "context",
-            Self::Speed => "speed",
-            Self::Removed => "removed",
-        }
-    }
 }
 
 /// One change, as a feed entry says it.
@@ -48,19 +34,6 @@ pub struct ChangeItem {
     pub title: String,
     /// The rest of the brief's lines about it: prices, source and date.
     pub text: String,
-}
-
-/// A fragment-safe anchor from its parts: lowercase letters, digits, `.`, `_` and `-`.
-fn anchor(kind: ChangeKind, parts: &[&str]) -> String {
-    let mut out = kind.prefix().to_owned();
-    for p in parts {
-        out.push('-');
-        out.extend(p.chars().map(|c| match c.to_ascii_lowercase() {
-            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-') => c,
-            _ => '-',
-        }));
-    }
-    out
 }
 
 /// Every change of `e`, in the brief's order: new models, price changes, other listings,
@@ -89,7 +62,7 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
             kind: ChangeKind::NewModel,
             model: m.model.clone(),
             name: v.name.clone(),
-            anchor: anchor(ChangeKind::NewModel, &[&m.model]),
+            anchor: v.anchor.clone(),
             title: format!("New: {} by {}", v.name, v.provider),
             text,
         });
@@ -105,7 +78,7 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
                 kind,
                 model: p.model.clone(),
                 name: v.name.clone(),
-                anchor: anchor(kind, &[&p.model, &p.source, &p.listing]),
+                anchor: v.anchor.clone(),
                 title: format!("{}: {}{pct}", v.name, v.direction),
                 text: format!(
                     "Per 1M tokens: input {}, output {}. Source: {}.",
@@ -131,7 +104,7 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
             kind: ChangeKind::Rank,
             model: s.model.clone(),
             name: v.name.clone(),
-            anchor: anchor(ChangeKind::Rank, &[&s.leaderboard, &s.model]),
+            anchor: v.anchor.clone(),
             title: format!("{}: {} on {board}", v.name, v.label),
             text: format!("{board}: {} {} (score {}).", v.movement, v.name, v.score),
         });
@@ -141,24 +114,17 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
             kind: ChangeKind::Context,
             model: c.model.clone(),
             name: v.name.clone(),
-            anchor: anchor(ChangeKind::Context, &[&c.model, &c.source, &c.listing]),
+            anchor: v.anchor.clone(),
             title: format!("{}: context {}", v.name, v.change),
             text: format!("Source: {}.", v.cited),
         });
     }
     for (c, v) in e.speed_changes.iter().zip(&view.speed_changes) {
-        let metric = match c.metric {
-            SpeedMetric::TokensPerS => "tokens_per_s",
-            SpeedMetric::TtftS => "ttft_s",
-        };
         out.push(ChangeItem {
             kind: ChangeKind::Speed,
             model: c.model.clone(),
             name: v.name.clone(),
-            anchor: anchor(
-                ChangeKind::Speed,
-                &[metric, &c.model, &c.source, &c.listing],
-            ),
+            anchor: v.anchor.clone(),
             title: format!("{}: {}", v.name, v.change),
             text: format!("Source: {}.", v.cited),
         });
@@ -168,21 +134,10 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
             kind: ChangeKind::Removed,
             model: r.model.clone(),
             name: v.name.clone(),
-            anchor: anchor(ChangeKind::Removed, &[&r.model, &r.source]),
+            anchor: v.anchor.clone(),
             title: format!("{}: no longer listed", v.name),
             text: format!("{}.", v.cited),
         });
-    }
-    // Two changes of one kind on one listing cannot happen today; should one, the later one
-    // gets a suffix rather than the same id.
-    let mut seen = std::collections::HashSet::new();
-    for item in &mut out {
-        let base = item.anchor.clone();
-        let mut n = 1;
-        while !seen.insert(item.anchor.clone()) {
-            n += 1;
-            item.anchor = format!("{base}-{n}");
-        }
     }
     out
 }

@@ -89,6 +89,8 @@ pub struct MatchupView {
 
 #[derive(Debug, Serialize)]
 pub struct NewModelView {
+    /// The line's id on the page (`#price-…`), the same as its feed entry's and webhook item's.
+    pub anchor: String,
     pub name: String,
     pub model: String,
     pub provider: String,
@@ -102,6 +104,8 @@ pub struct NewModelView {
 
 #[derive(Debug, Serialize)]
 pub struct PriceView {
+    /// The line's id on the page (`#price-…`), the same as its feed entry's and webhook item's.
+    pub anchor: String,
     pub name: String,
     pub model: String,
     pub input: String,
@@ -122,6 +126,8 @@ pub struct BoardView {
 
 #[derive(Debug, Serialize)]
 pub struct ShiftView {
+    /// The line's id on the page (`#price-…`), the same as its feed entry's and webhook item's.
+    pub anchor: String,
     pub name: String,
     pub model: String,
     pub movement: String,
@@ -131,6 +137,8 @@ pub struct ShiftView {
 
 #[derive(Debug, Serialize)]
 pub struct RemovedView {
+    /// The line's id on the page (`#price-…`), the same as its feed entry's and webhook item's.
+    pub anchor: String,
     pub name: String,
     pub model: String,
     pub cited: String,
@@ -138,6 +146,8 @@ pub struct RemovedView {
 
 #[derive(Debug, Serialize)]
 pub struct ContextView {
+    /// The line's id on the page (`#price-…`), the same as its feed entry's and webhook item's.
+    pub anchor: String,
     pub name: String,
     pub model: String,
     pub change: String,
@@ -156,6 +166,19 @@ pub struct SourceView {
 use modelbrief_domain::present::{
     NA, date, diff, flag, money, money_or_na, pct, score, thousands, tokens, tokens_pair,
 };
+
+/// A fragment-safe id from its parts: lowercase letters, digits, `.`, `_` and `-`.
+pub(crate) fn anchor(prefix: &str, parts: &[&str]) -> String {
+    let mut out = prefix.to_owned();
+    for p in parts {
+        out.push('-');
+        out.extend(p.chars().map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '.' | '_' | '-') => c,
+            _ => '-',
+        }));
+    }
+    out
+}
 
 fn pair(input: Option<Decimal>, output: Option<Decimal>) -> String {
     match (input, output) {
@@ -327,8 +350,9 @@ impl CardView {
     }
 }
 
-fn price_view(p: &modelbrief_differ::PriceChange) -> PriceView {
+fn price_view(prefix: &str, p: &modelbrief_differ::PriceChange) -> PriceView {
     PriceView {
+        anchor: anchor(prefix, &[&p.model, &p.source, &p.listing]),
         name: p.name.clone(),
         model: p.model.clone(),
         input: old_new(&p.input_per_mtok),
@@ -416,6 +440,7 @@ impl BriefView {
             .iter()
             .take(limit)
             .map(|m| NewModelView {
+                anchor: anchor("new", &[&m.model]),
                 name: match m.kind {
                     NewModelKind::New => m.name.clone(),
                     NewModelKind::GenerallyAvailable => {
@@ -493,15 +518,25 @@ impl BriefView {
                     .collect(),
             })
             .collect();
-        let price_changes = e.price_changes.iter().take(limit).map(price_view).collect();
+        let price_changes = e
+            .price_changes
+            .iter()
+            .take(limit)
+            .map(|p| price_view("price", p))
+            .collect();
         // Other listings, biggest move first, in one compact block.
         let mut others: Vec<&modelbrief_differ::PriceChange> =
             e.listing_price_changes.iter().collect();
         others.sort_by(|a, b| b.pct.abs().total_cmp(&a.pct.abs()));
-        let listing_changes = others.into_iter().take(limit).map(price_view).collect();
+        let listing_changes = others
+            .into_iter()
+            .take(limit)
+            .map(|p| price_view("listing", p))
+            .collect();
         let mut leaderboards: Vec<BoardView> = Vec::new();
         for s in e.shown_shifts() {
             let view = ShiftView {
+                anchor: anchor("rank", &[&s.leaderboard, &s.model]),
                 name: s.name.clone(),
                 model: s.model.clone(),
                 movement: match s.old_rank {
@@ -544,6 +579,7 @@ impl BriefView {
             .iter()
             .take(limit)
             .map(|r| RemovedView {
+                anchor: anchor("removed", &[&r.model, &r.source]),
                 name: r.name.clone(),
                 model: r.model.clone(),
                 cited: if let Some(maker) = &r.maker_listing {
@@ -586,6 +622,18 @@ impl BriefView {
                     }
                 };
                 ContextView {
+                    anchor: anchor(
+                        "speed",
+                        &[
+                            match c.metric {
+                                modelbrief_differ::SpeedMetric::TokensPerS => "tokens_per_s",
+                                modelbrief_differ::SpeedMetric::TtftS => "ttft_s",
+                            },
+                            &c.model,
+                            &c.source,
+                            &c.listing,
+                        ],
+                    ),
                     name: c.name.clone(),
                     model: c.model.clone(),
                     change: format!(
@@ -604,6 +652,7 @@ impl BriefView {
             .iter()
             .take(limit)
             .map(|c| ContextView {
+                anchor: anchor("context", &[&c.model, &c.source, &c.listing]),
                 name: c.name.clone(),
                 model: c.model.clone(),
                 change: {
@@ -665,7 +714,7 @@ impl BriefView {
                 ok: s.status == SourceStatus::Ok,
             })
             .collect();
-        Self {
+        let mut view = Self {
             edition: e.edition.clone(),
             headline: e.headline(),
             window_from: date(e.window.from),
@@ -701,6 +750,36 @@ impl BriefView {
             chart: None,
             chart_alt: chart_alt(&e.price_history),
             matchup: e.matchup.as_ref().map(matchup_view),
+        };
+        view.unique_anchors();
+        view
+    }
+
+    /// Two changes of one kind on one listing cannot happen today; should they, the later one
+    /// gets a suffix rather than the same id. In the page's order.
+    fn unique_anchors(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        let anchors = self
+            .new_models
+            .iter_mut()
+            .map(|v| &mut v.anchor)
+            .chain(self.price_changes.iter_mut().map(|v| &mut v.anchor))
+            .chain(self.listing_changes.iter_mut().map(|v| &mut v.anchor))
+            .chain(
+                self.leaderboards
+                    .iter_mut()
+                    .flat_map(|b| b.shifts.iter_mut().map(|v| &mut v.anchor)),
+            )
+            .chain(self.context_changes.iter_mut().map(|v| &mut v.anchor))
+            .chain(self.speed_changes.iter_mut().map(|v| &mut v.anchor))
+            .chain(self.removed_models.iter_mut().map(|v| &mut v.anchor));
+        for a in anchors {
+            let base = a.clone();
+            let mut n = 1;
+            while !seen.insert(a.clone()) {
+                n += 1;
+                *a = format!("{base}-{n}");
+            }
         }
     }
 

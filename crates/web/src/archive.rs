@@ -162,7 +162,7 @@ async fn themed_chart(
 const CHANGE_ENTRIES: usize = 200;
 
 /// One Atom entry per change of each edition: the model and the numbers in title and content,
-/// linked to the edition's archive page; ids are the page's URL with the change's anchor.
+/// linked to its line on the edition's archive page, whose URL with that anchor is also its id.
 fn change_entries(
     editions: &[(modelbrief_store::EditionRow, Edition)],
     url: &dyn Fn(&str) -> String,
@@ -178,13 +178,14 @@ fn change_entries(
             if only.is_some_and(|m| m != item.model) {
                 continue;
             }
+            let line = format!("{page}#{}", item.anchor);
             out.push(Entry {
-                id: format!("{page}#{}", item.anchor),
+                id: line.clone(),
                 title: Text::plain(format!("{}: {}", r.week, item.title)),
                 updated: when,
                 published: Some(when),
                 links: vec![Link {
-                    href: page.clone(),
+                    href: line,
                     rel: "alternate".into(),
                     mime_type: Some("text/html".into()),
                     ..Default::default()
