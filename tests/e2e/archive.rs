@@ -306,6 +306,12 @@ print("ok")
         ]
     );
     assert!(page.contains("href=\"/models/kimi-k2-6.atom\""), "{page}");
+    // Its spellings: LiveBench's thinking variant links to the same model.
+    let known = &page[page.find("<h2>Known as</h2>").expect("a Known as list")..];
+    assert!(
+        known.contains("livebench · <code>kimi-k2.6-thinking</code> <span class=\"muted\">(variant thinking)</span>"),
+        "{known}"
+    );
     assert_eq!(get("/models/kimi-k9").await.0, 404);
 
     let (code, _, body) = get("/changes.json?since=last-week").await;

@@ -343,6 +343,21 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
         Ok(h) => h.listings(),
         Err(e) => return unavailable(&state, e),
     };
+    // Every source spelling ever resolved to this key: its variants and the names it goes by.
+    let spellings: Vec<_> = match state.store.spellings_of(key.as_str()).await {
+        Ok(s) => s
+            .iter()
+            .map(|s| {
+                json!({
+                    "source": s.source,
+                    "source_model": s.source_model,
+                    "variant": s.variant,
+                    "since": present::date(s.first_seen),
+                })
+            })
+            .collect(),
+        Err(e) => return unavailable(&state, e),
+    };
     // The name a catalogue's plain, current row gives it; the stored one may be a raw id.
     let name = listings
         .iter()
@@ -405,6 +420,7 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
             "provider": provider,
             "first_seen": present::date(first_seen),
             "listings": view,
+            "spellings": spellings,
         }),
     )
 }
