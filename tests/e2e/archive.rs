@@ -306,6 +306,37 @@ print("ok")
         ]
     );
     assert!(page.contains("href=\"/models/kimi-k2-6.atom\""), "{page}");
+    // Its price chart: the one listing whose price moved, linked relative to the page.
+    let src = page
+        .split("<img src=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the model page shows its price chart")
+        .replace("&#x2f;", "/");
+    assert_eq!(src, "kimi-k2-6/price-history.png");
+    assert!(
+        page.contains("moonshotai&#x2f;kimi-k2.6 at openrouter: $0.66 in, $3.41 out on 2026-06-22, then $0.55 in, $3.2 out on 2026-06-29, then $0.66 in, $3.41 out on 2026-07-06."),
+        "the alt text says the numbers: {page}"
+    );
+    let model_url = url::Url::parse(&format!("{}/models/kimi-k2-6", served.base)).unwrap();
+    let png = http
+        .get(model_url.join(&src).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), 200);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(&png.bytes().await.unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(get("/models/kimi-k2-6/price-history-dark.png").await.0, 200);
+    assert_eq!(get("/models/kimi-k2-6/other.png").await.0, 404);
+    // A model whose price never moved has no chart.
+    let (code, _, steady) = get("/models/claude-opus-4-8").await;
+    assert_eq!(code, 200);
+    assert!(!steady.contains("<img "), "{steady}");
+    assert_eq!(
+        get("/models/claude-opus-4-8/price-history.png").await.0,
+        404
+    );
     // Its spellings: LiveBench's thinking variant links to the same model.
     let known = &page[page.find("<h2>Known as</h2>").expect("a Known as list")..];
     assert!(

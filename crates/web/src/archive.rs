@@ -366,6 +366,17 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
         .map(|p| p.name.clone())
         .next()
         .unwrap_or(stored_name);
+    let history = model_price_history(key.as_str(), &listings);
+    // Linked, relative to /models/{key}, like the archive's chart.
+    let chart = chart::size(&history).map(|(width, height)| {
+        json!({
+            "src": format!("{}/{}", key.as_str(), chart::CHART_FILE),
+            "dark_src": format!("{}/{}", key.as_str(), chart::CHART_DARK_FILE),
+            "alt": model_chart_alt(&history),
+            "width": width,
+            "height": height,
+        })
+    });
     let money =
         |d: Option<rust_decimal::Decimal>| d.map_or_else(|| "?".into(), present::money_exact);
     let view: Vec<_> = listings
@@ -421,8 +432,144 @@ async fn model_page(State(state): State<AppState>, Path(key): Path<String>) -> R
             "first_seen": present::date(first_seen),
             "listings": view,
             "spellings": spellings,
+            "chart": chart,
         }),
     )
+}
+
+/// Listings shown in a model's price chart, at most.
+const MODEL_CHART_PANELS: usize = 6;
+
+/// The model page's chart data: the listings whose price changed over the stored pulls (plain
+/// listings first), each as the price at every period's start, a price-less point where the
+/// listing was absent, and its last price again at the last pull that showed it.
+fn model_price_history(
+    key: &str,
+    listings: &[modelbrief_store::Listing],
+) -> Vec<modelbrief_differ::PriceHistory> {
+    use modelbrief_differ::{PriceHistory, PricePoint};
+    let mut moved: Vec<&modelbrief_store::Listing> = listings
+        .iter()
+        .filter(|l| {
+            let mut prices = l
+                .periods
+                .iter()
+                .filter(|p| p.input_per_mtok.is_some() || p.output_per_mtok.is_some())
+                .map(|p| (p.input_per_mtok, p.output_per_mtok));
+            let first = prices.next();
+            first.is_some() && prices.any(|p| Some(p) != first)
+        })
+        .collect();
+    moved.sort_by_key(|l| {
+        (
+            l.variant.is_some() || l.route.is_some() || l.is_alias,
+            &l.source,
+            &l.source_model,
+        )
+    });
+    moved
+        .into_iter()
+        .take(MODEL_CHART_PANELS)
+        .map(|l| {
+            let mut points = Vec::new();
+            for (i, p) in l.periods.iter().enumerate() {
+                points.push(PricePoint {
+                    at: p.from,
+                    input_per_mtok: p.input_per_mtok,
+                    output_per_mtok: p.output_per_mtok,
+                });
+                let next_from = l.periods.get(i + 1).map(|n| n.from);
+                match p.until {
+                    // Absent between this period's end and the next one's start (or for good).
+                    Some(u) if next_from != Some(u) => points.push(PricePoint {
+                        at: u,
+                        input_per_mtok: None,
+                        output_per_mtok: None,
+                    }),
+                    Some(_) => {}
+                    None if p.last_seen > p.from => points.push(PricePoint {
+                        at: p.last_seen,
+                        input_per_mtok: p.input_per_mtok,
+                        output_per_mtok: p.output_per_mtok,
+                    }),
+                    None => {}
+                }
+            }
+            PriceHistory {
+                model: key.to_owned(),
+                // Each panel is one listing of the one model: named by the listing.
+                name: format!("{} at {}", l.source_model, l.source),
+                source: l.source.clone(),
+                listing: l.source_model.clone(),
+                points,
+            }
+        })
+        .collect()
+}
+
+/// What the model page's chart shows, in words: every price of every charted listing.
+fn model_chart_alt(history: &[modelbrief_differ::PriceHistory]) -> String {
+    use modelbrief_domain::present::{date, money_exact};
+    let lines: Vec<String> = history
+        .iter()
+        .map(|h| {
+            let prices: Vec<String> = h
+                .points
+                .iter()
+                .map(|p| match (p.input_per_mtok, p.output_per_mtok) {
+                    (Some(i), Some(o)) => format!(
+                        "{} in, {} out on {}",
+                        money_exact(i),
+                        money_exact(o),
+                        date(p.at)
+                    ),
+                    _ => format!("not listed on {}", date(p.at)),
+                })
+                .collect();
+            format!("{} at {}: {}", h.listing, h.source, prices.join(", then "))
+        })
+        .collect();
+    format!(
+        "Chart of input and output prices per 1M tokens. {}.",
+        lines.join("; ")
+    )
+}
+
+/// `GET /models/{key}/price-history.png` (and `-dark.png`): the model page's chart.
+pub(crate) async fn model_chart(
+    State(state): State<AppState>,
+    Path((key, file)): Path<(String, String)>,
+) -> Response {
+    let theme = match file.as_str() {
+        chart::CHART_FILE => chart::Theme::Light,
+        chart::CHART_DARK_FILE => chart::Theme::Dark,
+        _ => return no_such_model(&state),
+    };
+    let Some(key) = modelbrief_domain::ModelKey::normalise(&key) else {
+        return no_such_model(&state);
+    };
+    let listings = match state.store.model_history(key.as_str()).await {
+        Ok(h) => h.listings(),
+        Err(e) => return unavailable(&state, e),
+    };
+    let history = model_price_history(key.as_str(), &listings);
+    let drawn =
+        tokio::task::spawn_blocking(move || chart::price_history_png_themed(&history, theme))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+    match drawn {
+        Ok(Some(c)) => ([(header::CONTENT_TYPE, "image/png")], c.png).into_response(),
+        Ok(None) => message(
+            &state,
+            false,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No chart",
+            "No listing of that model has changed price in the stored pulls.",
+        ),
+        Err(e) => unavailable(&state, std::io::Error::other(e)),
+    }
 }
 
 /// `GET /models/{key}.atom`: one entry per change about one model, across the recent editions;

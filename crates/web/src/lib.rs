@@ -183,6 +183,7 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         )
         .route("/feed.atom", get(archive::feed))
         .route("/models/{file}", get(archive::model))
+        .route("/models/{key}/{file}", get(archive::model_chart))
         .route("/changes.json", get(archive::changes))
         .fallback(layers::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
