@@ -525,6 +525,9 @@ pub struct BriefConfig {
     /// A folder whose `brief.html` / `brief.txt` override the built-in templates.
     pub templates: Option<PathBuf>,
     pub categories: Vec<CategoryConfig>,
+    /// `[[brief.frontier]]`: boards (`<source>:<benchmark>`) and score floors whose cheapest
+    /// model above the floor the brief follows.
+    pub frontier: Vec<modelbrief_differ::FrontierDef>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -567,6 +570,7 @@ impl Default for BriefConfig {
             stale_after: Duration::from_secs(d.stale_after_secs as u64),
             overall_min_categories: d.overall_min_categories,
             templates: None,
+            frontier: Vec::new(),
             // BenchLM's weights for the categories our sources can fill.
             categories: vec![
                 cat(
@@ -610,6 +614,7 @@ impl BriefConfig {
             removal_confirmations: self.removal_confirmations,
             stale_after_secs: self.stale_after.as_secs() as i64,
             overall_min_categories: self.overall_min_categories,
+            frontier: self.frontier.clone(),
             categories: self
                 .categories
                 .iter()
@@ -1075,6 +1080,18 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Loaded, ConfigError
             "{} (key `smtp.tls`): tls = \"none\" with a username would send the SMTP password in clear text; use tls = \"starttls\" or \"tls\", or set allow_insecure_auth = true if the relay is on this machine",
             key_line("smtp", "tls")
         )));
+    }
+    for (i, f) in config.brief.frontier.iter().enumerate() {
+        let known = f
+            .board
+            .split_once(':')
+            .is_some_and(|(source, _)| config.sources.iter().any(|s| s.name.as_str() == source));
+        if !known {
+            return Err(ConfigError(format!(
+                "{shown}: brief.frontier[{i}] (key `board`): {:?} is not `<source>:<benchmark>` with a configured source (a board id as rank shifts name it, e.g. \"livebench:livebench:Coding\")",
+                f.board
+            )));
+        }
     }
     for (i, w) in config.webhooks.iter().enumerate() {
         // The URL itself may be a credential (Slack's, Discord's): errors name its host only.

@@ -42,6 +42,9 @@ pub struct Edition {
     /// The matchup of the week: a leaderboard's new #1 against the model it displaced.
     #[serde(default)]
     pub matchup: Option<Matchup>,
+    /// A configured value frontier whose cheapest model above its floor changed, for less.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frontier_changes: Vec<crate::FrontierChange>,
 }
 
 /// One listing's prices over the weeks before the edition.

@@ -126,6 +126,16 @@ pub(crate) fn attach(e: &mut Edition, sources: &[SourceInput]) {
     for c in &mut e.speed_changes {
         c.evidence = of(&[c.source.as_str()]);
     }
+    for f in &mut e.frontier_changes {
+        let mut names = vec![
+            f.board.split_once(':').map_or("", |(s, _)| s),
+            f.now.price_source.as_str(),
+            f.before.price_source.as_str(),
+        ];
+        names.sort_unstable();
+        names.dedup();
+        f.evidence = of(&names);
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod compare;
 mod edition;
 mod evidence;
 mod facts;
+mod frontier;
 mod history;
 mod models;
 mod prices;
@@ -26,6 +27,7 @@ mod stories;
 pub use categories::{CategoryDef, CategoryPart};
 pub use edition::*;
 pub use evidence::{Evidence, SnapshotEvidence};
+pub use frontier::{FrontierChange, FrontierDef, FrontierModel};
 pub use history::price_history;
 pub use rank::leaderboard_name;
 pub use stories::{StoryKind, TopStory};
@@ -135,6 +137,8 @@ pub struct Settings {
     pub categories: Vec<CategoryDef>,
     /// Categories a model needs for an overall score.
     pub overall_min_categories: usize,
+    /// The value frontiers to watch (`[[brief.frontier]]`).
+    pub frontier: Vec<FrontierDef>,
 }
 
 impl Default for Settings {
@@ -148,6 +152,7 @@ impl Default for Settings {
             stale_after_secs: 8 * 24 * 3600,
             categories: Vec::new(),
             overall_min_categories: 3,
+            frontier: Vec::new(),
         }
     }
 }
@@ -387,6 +392,7 @@ pub fn compute(
         sources: health,
         price_history: Vec::new(),
         matchup,
+        frontier_changes: frontier::changes(&settings.frontier, sources, &suppressed),
     };
     evidence::attach(&mut edition, sources);
     edition.top_stories = stories::top_stories(&edition, |k| {

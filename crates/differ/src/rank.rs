@@ -56,7 +56,7 @@ pub(crate) type Suppressed = BTreeSet<(String, Held)>;
 
 /// A board's membership changing by half or more in one pull, with at least this many models
 /// on the larger side, is a change of coverage, not of ranks.
-const MASS_COVERAGE: usize = 20;
+pub(crate) const MASS_COVERAGE: usize = 20;
 
 pub(crate) fn suppressions(
     sources: &[SourceInput],

@@ -965,3 +965,110 @@ fn every_change_carries_the_snapshots_on_both_sides_of_its_week_as_its_receipt()
         "openrouter-1"
     );
 }
+
+#[test]
+fn a_cheaper_model_crossing_the_floor_moves_the_value_frontier_and_a_tie_or_dearer_one_does_not() {
+    let settings = Settings {
+        frontier: vec![crate::FrontierDef {
+            board: "bench:lb".into(),
+            above: 70.0,
+        }],
+        ..Settings::default()
+    };
+    let scores = |c: f64| {
+        rows(&format!(
+            "alpha | Alpha | | lb=75\nbeta | Beta | | lb=72\ngamma | Gamma | | lb={c}"
+        ))
+    };
+    let prices = |gamma: &str| {
+        rows(&format!(
+            "acme/alpha | Alpha | 2/8\nacme/beta | Beta | 3/10\nacme/gamma | Gamma | {gamma}"
+        ))
+    };
+    let run = |gamma_score: f64, gamma_price: &str| {
+        let lb = source(
+            "bench",
+            SourceKind::Aider,
+            &[(5, scores(65.0)), (9, scores(gamma_score))],
+        );
+        let or = source(
+            "openrouter",
+            SourceKind::Openrouter,
+            &[(5, prices("0.5/1")), (9, prices(gamma_price))],
+        );
+        edition(&[lb, or], &settings).frontier_changes
+    };
+    // Gamma, $0.5/$1 all along, now scores 71: the cheapest above 70 instead of Alpha ($2/$8).
+    let moved = run(71.0, "0.5/1");
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    let f = &moved[0];
+    assert_eq!(
+        (f.now.model.as_str(), f.before.model.as_str()),
+        ("gamma", "alpha")
+    );
+    assert_eq!((f.now.score, f.before.score), (71.0, 75.0));
+    assert_eq!(f.now.input_per_mtok.to_string(), "0.5");
+    assert_eq!(f.before.output_per_mtok.to_string(), "8");
+    assert_eq!(f.board_name, "bench lb");
+    assert_eq!(
+        f.evidence
+            .iter()
+            .map(|e| e.source.as_str())
+            .collect::<Vec<_>>(),
+        ["bench", "openrouter"]
+    );
+    // Exactly at the floor is not above it.
+    assert!(run(70.0, "0.5/1").is_empty());
+    // Above the floor but dearer than Alpha: Alpha stays the cheapest.
+    assert!(run(71.0, "2/9").is_empty());
+    // Level with Alpha ($2 + $8): a tie for cheapest is not a new cheapest.
+    assert!(run(71.0, "4/6").is_empty());
+}
+
+#[test]
+fn a_board_whose_coverage_halves_does_not_move_the_value_frontier() {
+    let settings = Settings {
+        frontier: vec![crate::FrontierDef {
+            board: "bench:lb".into(),
+            above: 70.0,
+        }],
+        ..Settings::default()
+    };
+    // 24 models ranked at the start, 11 at the end, one of them newly ranked and the cheapest
+    // of all: a board that halved changed its make-up, so no frontier move is said.
+    let board = |n: usize| {
+        rows(
+            &(0..n)
+                .map(|i| format!("m{i:02} | M{i:02} | | lb={}", 71 + i))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    };
+    let prices = rows(
+        &(0..24)
+            .map(|i| format!("acme/m{i:02} | M{i:02} | {}/1", 10 + i))
+            .chain(["acme/cheap | Cheap | 1/1".to_owned()])
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let run = |end: Vec<Observation>| {
+        let lb = source("bench", SourceKind::Aider, &[(5, board(24)), (9, end)]);
+        let or = source(
+            "openrouter",
+            SourceKind::Openrouter,
+            &[(5, prices.clone()), (9, prices.clone())],
+        );
+        edition(&[lb, or], &settings).frontier_changes
+    };
+    let with_cheap = |mut b: Vec<Observation>| {
+        b.extend(rows("cheap | Cheap | | lb=80"));
+        b
+    };
+    let halved: Vec<Observation> = board(24).into_iter().skip(14).collect();
+    assert!(run(with_cheap(halved)).is_empty());
+    // The same newcomer on a board whose coverage held: said, as newly ranked.
+    let moved = run(with_cheap(board(24)));
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].now.model, "cheap");
+    assert!(moved[0].newly_ranked);
+}

@@ -18,6 +18,7 @@ pub enum ChangeKind {
     Context,
     Speed,
     Removed,
+    Frontier,
 }
 
 /// One change, as a feed entry says it.
@@ -37,7 +38,7 @@ pub struct ChangeItem {
 }
 
 /// Every change of `e`, in the brief's order: new models, price changes, other listings,
-/// ranking shifts, context windows, speed, removals.
+/// ranking shifts, context windows, speed, value frontiers, removals.
 pub fn items(e: &Edition) -> Vec<ChangeItem> {
     let view = BriefView::with_limit(e, usize::MAX);
     let mut out = Vec::new();
@@ -127,6 +128,21 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
             anchor: v.anchor.clone(),
             title: format!("{}: {}", v.name, v.change),
             text: format!("Source: {}.", v.cited),
+        });
+    }
+    for (f, v) in e.frontier_changes.iter().zip(&view.frontier) {
+        out.push(ChangeItem {
+            kind: ChangeKind::Frontier,
+            model: f.now.model.clone(),
+            name: f.now.name.clone(),
+            anchor: v.anchor.clone(),
+            title: format!(
+                "{}: the cheapest model above {} on {}",
+                f.now.name,
+                modelbrief_domain::present::score(f.above),
+                f.board_name
+            ),
+            text: format!("{}. Sources: {}.", v.line, v.cited),
         });
     }
     for (r, v) in e.removed_models.iter().zip(&view.removed_models) {

@@ -59,6 +59,16 @@ pub struct BriefView {
     /// What the chart shows, in words (its alt text).
     pub chart_alt: String,
     pub matchup: Option<MatchupView>,
+    /// Value-frontier changes: "X is now the cheapest model scoring above 70 on …".
+    pub frontier: Vec<FrontierView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FrontierView {
+    /// The line's id on the page, the same as its feed entry's and webhook item's.
+    pub anchor: String,
+    pub line: String,
+    pub cited: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -750,6 +760,48 @@ impl BriefView {
             chart: None,
             chart_alt: chart_alt(&e.price_history),
             matchup: e.matchup.as_ref().map(matchup_view),
+            frontier: e
+                .frontier_changes
+                .iter()
+                .take(limit)
+                .map(|f| {
+                    let side = |m: &modelbrief_differ::FrontierModel| {
+                        format!(
+                            "{} in / {} out per 1M tokens (score {})",
+                            money(m.input_per_mtok),
+                            money(m.output_per_mtok),
+                            score(m.score)
+                        )
+                    };
+                    FrontierView {
+                        anchor: anchor("frontier", &[&f.board, &f.now.model]),
+                        line: format!(
+                            "{} is now the cheapest model scoring above {} on {}: {}{}; at the week's start the cheapest was {} at {}",
+                            f.now.name,
+                            score(f.above),
+                            f.board_name,
+                            side(&f.now),
+                            if f.newly_ranked {
+                                ", ranked there for the first time this week"
+                            } else if f.newly_priced {
+                                ", priced for the first time this week"
+                            } else {
+                                ""
+                            },
+                            f.before.name,
+                            side(&f.before)
+                        ),
+                        cited: format!(
+                            "scores: {}; prices: {} listing {} and {} listing {}",
+                            f.board.split_once(':').map_or("", |(s, _)| s),
+                            f.now.price_source,
+                            f.now.price_listing,
+                            f.before.price_source,
+                            f.before.price_listing
+                        ),
+                    }
+                })
+                .collect(),
         };
         view.unique_anchors();
         view
@@ -772,7 +824,8 @@ impl BriefView {
             )
             .chain(self.context_changes.iter_mut().map(|v| &mut v.anchor))
             .chain(self.speed_changes.iter_mut().map(|v| &mut v.anchor))
-            .chain(self.removed_models.iter_mut().map(|v| &mut v.anchor));
+            .chain(self.removed_models.iter_mut().map(|v| &mut v.anchor))
+            .chain(self.frontier.iter_mut().map(|v| &mut v.anchor));
         for a in anchors {
             let base = a.clone();
             let mut n = 1;
@@ -929,6 +982,61 @@ mod tests {
         assert_eq!(
             BriefView::new(&e).context_changes[0].change,
             "272K \u{2192} 1.05M tokens (also gpt-5.4-mini-2026-03-17); openrouter lists 400K"
+        );
+    }
+}
+
+#[cfg(test)]
+mod frontier_tests {
+    use super::*;
+    use modelbrief_domain::Timestamp;
+
+    #[test]
+    fn a_frontier_change_says_both_models_prices_and_scores_and_why_it_is_new() {
+        let at = Timestamp::parse("2026-07-13T00:00:00Z").unwrap();
+        let window = modelbrief_differ::Window { from: at, to: at };
+        let mut e = modelbrief_differ::compute(
+            "2026-W28",
+            window,
+            &[],
+            &Default::default(),
+            &Default::default(),
+        );
+        let model = |key: &str, name: &str, score: f64, i: &str, o: &str| {
+            modelbrief_differ::FrontierModel {
+                model: key.into(),
+                name: name.into(),
+                score,
+                variant: None,
+                input_per_mtok: i.parse().unwrap(),
+                output_per_mtok: o.parse().unwrap(),
+                price_source: "openrouter".into(),
+                price_listing: format!("acme/{key}"),
+                price_basis: "openrouter".into(),
+            }
+        };
+        e.frontier_changes = vec![modelbrief_differ::FrontierChange {
+            board: "livebench:livebench:Coding".into(),
+            board_name: "LiveBench Coding".into(),
+            above: 70.0,
+            now: model("gamma", "Gamma", 71.24, "0.5", "1"),
+            before: model("alpha", "Alpha", 75.0, "2", "8"),
+            newly_ranked: true,
+            newly_priced: false,
+            evidence: Vec::new(),
+        }];
+        let v = BriefView::new(&e);
+        assert_eq!(
+            v.frontier[0].line,
+            "Gamma is now the cheapest model scoring above 70 on LiveBench Coding: $0.5 in / $1 out per 1M tokens (score 71.2), ranked there for the first time this week; at the week's start the cheapest was Alpha at $2 in / $8 out per 1M tokens (score 75)"
+        );
+        assert_eq!(
+            v.frontier[0].cited,
+            "scores: livebench; prices: openrouter listing acme/gamma and openrouter listing acme/alpha"
+        );
+        assert_eq!(
+            v.frontier[0].anchor,
+            "frontier-livebench-livebench-coding-gamma"
         );
     }
 }
