@@ -449,7 +449,7 @@ pub struct WebhookConfig {
     #[serde(default)]
     pub format: crate::webhooks::WebhookFormat,
     /// Which kinds of change to send (`new_model`, `price`, `listing_price`, `rank`, `context`,
-    /// `speed`, `removed`); all when absent. An edition with none of them sends nothing.
+    /// `speed`, `frontier`, `removed`); all when absent. An edition with none of them sends nothing.
     pub kinds: Option<Vec<modelbrief_mailer::changes::ChangeKind>>,
 }
 
