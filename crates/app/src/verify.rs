@@ -67,13 +67,11 @@ pub async fn verify(store: &Store, loaded: &Loaded, week: IsoWeek) -> anyhow::Re
                 snapshots.insert((name.to_owned(), s.id));
             }
         }
-        // The chart's price history reads the weeks before the window too.
+        // The chart's price history reads the weeks before the window's end, which cover the
+        // window itself.
         let history_from = Timestamp::from_datetime(
-            from.datetime() - chrono::Duration::weeks(crate::brief::CHART_WEEKS),
-        )
-        .min(Timestamp::from_datetime(
             to.datetime() - chrono::Duration::weeks(crate::brief::CHART_WEEKS),
-        ));
+        );
         for p in store.pulls_until(name, to, 10_000).await? {
             let inside = Timestamp::parse(&p.started_at).is_ok_and(|t| t >= history_from);
             if let (true, true, Some(id)) = (inside, p.status.is_healthy(), p.snapshot_id) {

@@ -58,9 +58,14 @@ struct JsonChange<'a> {
 }
 
 /// The body webhook `w` gets for `e`, or `None` when none of its kinds of change happened.
-fn body(w: &crate::config::WebhookConfig, e: &Edition, page: &str) -> Option<String> {
-    let items: Vec<ChangeItem> = changes::items(e)
-        .into_iter()
+fn body(
+    w: &crate::config::WebhookConfig,
+    e: &Edition,
+    all: &[ChangeItem],
+    page: &str,
+) -> Option<String> {
+    let items: Vec<&ChangeItem> = all
+        .iter()
         .filter(|i| w.kinds.as_ref().is_none_or(|k| k.contains(&i.kind)))
         .collect();
     if items.is_empty() {
@@ -124,9 +129,10 @@ pub async fn enqueue(
         .base_url
         .join(&format!("archive/{}", e.edition))?
         .to_string();
+    let items = changes::items(e);
     let mut queued = 0;
     for (i, w) in loaded.config.webhooks.iter().enumerate() {
-        let Some(body) = body(w, e, &page) else {
+        let Some(body) = body(w, e, &items, &page) else {
             tracing::info!(webhook = i, edition = %e.edition, "no change of the webhook's kinds: nothing to send");
             continue;
         };
@@ -161,12 +167,8 @@ pub async fn deliver_due(
     loaded: &Loaded,
     now: Timestamp,
 ) -> anyhow::Result<Delivered> {
-    let due = store.due_webhooks(now).await?;
     let mut out = Delivered::default();
-    if due.is_empty() {
-        return Ok(out);
-    }
-    for d in due {
+    for d in store.due_webhooks(now).await? {
         let receiver = modelbrief_ingester::post::redacted(&d.url);
         // The row belongs to the receiver it was queued for; a webhook entry moved, re-pointed or
         // removed since must not get (or sign) another receiver's delivery.

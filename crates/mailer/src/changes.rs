@@ -21,6 +21,22 @@ pub enum ChangeKind {
     Frontier,
 }
 
+impl ChangeKind {
+    /// The kind as the JSON, the feeds' categories and `kinds` in config spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NewModel => "new_model",
+            Self::Price => "price",
+            Self::ListingPrice => "listing_price",
+            Self::Rank => "rank",
+            Self::Context => "context",
+            Self::Speed => "speed",
+            Self::Removed => "removed",
+            Self::Frontier => "frontier",
+        }
+    }
+}
+
 /// One change, as a feed entry says it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChangeItem {
@@ -41,9 +57,17 @@ pub struct ChangeItem {
 /// ranking shifts, context windows, speed, value frontiers, removals.
 pub fn items(e: &Edition) -> Vec<ChangeItem> {
     let view = BriefView::with_limit(e, usize::MAX);
+    let item =
+        |kind, model: &str, name: &str, anchor: &str, title: String, text: String| ChangeItem {
+            kind,
+            model: model.to_owned(),
+            name: name.to_owned(),
+            anchor: anchor.to_owned(),
+            title,
+            text,
+        };
     let mut out = Vec::new();
-    let notable = e.new_models.iter().filter(|m| m.notable);
-    for (m, v) in notable.zip(&view.new_models) {
+    for v in &view.new_models {
         let mut text = v.price.clone();
         if v.context != "n/a" {
             text.push_str(&format!(", {} context", v.context));
@@ -59,101 +83,99 @@ pub fn items(e: &Edition) -> Vec<ChangeItem> {
             text.push_str(&format!(" {board}: {score}."));
         }
         text.push_str(&format!(" Listed by {}.", v.sources));
-        out.push(ChangeItem {
-            kind: ChangeKind::NewModel,
-            model: m.model.clone(),
-            name: v.name.clone(),
-            anchor: v.anchor.clone(),
-            title: format!("New: {} by {}", v.name, v.provider),
+        let title = format!("New: {} by {}", v.name, v.provider);
+        out.push(item(
+            ChangeKind::NewModel,
+            &v.model,
+            &v.name,
+            &v.anchor,
+            title,
             text,
-        });
+        ));
     }
-    let price =
-        |kind: ChangeKind, p: &modelbrief_differ::PriceChange, v: &crate::view::PriceView| {
-            let pct = if v.pct.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", v.pct)
-            };
-            ChangeItem {
-                kind,
-                model: p.model.clone(),
-                name: v.name.clone(),
-                anchor: v.anchor.clone(),
-                title: format!("{}: {}{pct}", v.name, v.direction),
-                text: format!(
-                    "Per 1M tokens: input {}, output {}. Source: {}.",
-                    v.input, v.output, v.cited
-                ),
-            }
+    let price = |kind, v: &crate::view::PriceView| {
+        let pct = if v.pct.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", v.pct)
         };
-    for (p, v) in e.price_changes.iter().zip(&view.price_changes) {
-        out.push(price(ChangeKind::Price, p, v));
+        let text = format!(
+            "Per 1M tokens: input {}, output {}. Source: {}.",
+            v.input, v.output, v.cited
+        );
+        let title = format!("{}: {}{pct}", v.name, v.direction);
+        item(kind, &v.model, &v.name, &v.anchor, title, text)
+    };
+    out.extend(
+        view.price_changes
+            .iter()
+            .map(|v| price(ChangeKind::Price, v)),
+    );
+    out.extend(
+        view.listing_changes
+            .iter()
+            .map(|v| price(ChangeKind::ListingPrice, v)),
+    );
+    for b in &view.leaderboards {
+        for v in &b.shifts {
+            let title = format!("{}: {} on {}", v.name, v.label, b.name);
+            let text = format!("{}: {} {} (score {}).", b.name, v.movement, v.name, v.score);
+            out.push(item(
+                ChangeKind::Rank,
+                &v.model,
+                &v.name,
+                &v.anchor,
+                title,
+                text,
+            ));
+        }
     }
-    // The view lists other listings biggest move first; so does this.
-    let mut others: Vec<&modelbrief_differ::PriceChange> = e.listing_price_changes.iter().collect();
-    others.sort_by(|a, b| b.pct.abs().total_cmp(&a.pct.abs()));
-    for (p, v) in others.into_iter().zip(&view.listing_changes) {
-        out.push(price(ChangeKind::ListingPrice, p, v));
+    for v in &view.context_changes {
+        let title = format!("{}: context {}", v.name, v.change);
+        let text = format!("Source: {}.", v.cited);
+        out.push(item(
+            ChangeKind::Context,
+            &v.model,
+            &v.name,
+            &v.anchor,
+            title,
+            text,
+        ));
     }
-    let shifts = view
-        .leaderboards
-        .iter()
-        .flat_map(|b| b.shifts.iter().map(move |s| (b.name.as_str(), s)));
-    for (s, (board, v)) in e.shown_shifts().zip(shifts) {
-        out.push(ChangeItem {
-            kind: ChangeKind::Rank,
-            model: s.model.clone(),
-            name: v.name.clone(),
-            anchor: v.anchor.clone(),
-            title: format!("{}: {} on {board}", v.name, v.label),
-            text: format!("{board}: {} {} (score {}).", v.movement, v.name, v.score),
-        });
+    for v in &view.speed_changes {
+        let title = format!("{}: {}", v.name, v.change);
+        let text = format!("Source: {}.", v.cited);
+        out.push(item(
+            ChangeKind::Speed,
+            &v.model,
+            &v.name,
+            &v.anchor,
+            title,
+            text,
+        ));
     }
-    for (c, v) in e.context_changes.iter().zip(&view.context_changes) {
-        out.push(ChangeItem {
-            kind: ChangeKind::Context,
-            model: c.model.clone(),
-            name: v.name.clone(),
-            anchor: v.anchor.clone(),
-            title: format!("{}: context {}", v.name, v.change),
-            text: format!("Source: {}.", v.cited),
-        });
+    for v in &view.frontier {
+        let text = format!("{}. Sources: {}.", v.line, v.cited);
+        out.push(item(
+            ChangeKind::Frontier,
+            &v.model,
+            &v.name,
+            &v.anchor,
+            v.title.clone(),
+            text,
+        ));
     }
-    for (c, v) in e.speed_changes.iter().zip(&view.speed_changes) {
-        out.push(ChangeItem {
-            kind: ChangeKind::Speed,
-            model: c.model.clone(),
-            name: v.name.clone(),
-            anchor: v.anchor.clone(),
-            title: format!("{}: {}", v.name, v.change),
-            text: format!("Source: {}.", v.cited),
-        });
-    }
-    for (f, v) in e.frontier_changes.iter().zip(&view.frontier) {
-        out.push(ChangeItem {
-            kind: ChangeKind::Frontier,
-            model: f.now.model.clone(),
-            name: f.now.name.clone(),
-            anchor: v.anchor.clone(),
-            title: format!(
-                "{}: the cheapest model above {} on {}",
-                f.now.name,
-                modelbrief_domain::present::score(f.above),
-                f.board_name
-            ),
-            text: format!("{}. Sources: {}.", v.line, v.cited),
-        });
-    }
-    for (r, v) in e.removed_models.iter().zip(&view.removed_models) {
-        out.push(ChangeItem {
-            kind: ChangeKind::Removed,
-            model: r.model.clone(),
-            name: v.name.clone(),
-            anchor: v.anchor.clone(),
-            title: format!("{}: no longer listed", v.name),
-            text: format!("{}.", v.cited),
-        });
+    for v in &view.removed_models {
+        let title = format!("{}: no longer listed", v.name);
+        let text = format!("{}.", v.cited);
+        out.push(item(
+            ChangeKind::Removed,
+            &v.model,
+            &v.name,
+            &v.anchor,
+            title,
+            text,
+        ));
     }
     out
 }
@@ -209,6 +231,22 @@ mod tests {
             items[0].text,
             "Source: openrouter listing deepseek/r1-0, as of 2026-06-15."
         );
+    }
+
+    #[test]
+    fn a_kinds_name_is_its_serde_spelling() {
+        for k in [
+            ChangeKind::NewModel,
+            ChangeKind::Price,
+            ChangeKind::ListingPrice,
+            ChangeKind::Rank,
+            ChangeKind::Context,
+            ChangeKind::Speed,
+            ChangeKind::Removed,
+            ChangeKind::Frontier,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 
     #[test]

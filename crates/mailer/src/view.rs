@@ -67,6 +67,11 @@ pub struct BriefView {
 pub struct FrontierView {
     /// The line's id on the page, the same as its feed entry's and webhook item's.
     pub anchor: String,
+    /// The new cheapest model's key and name.
+    pub model: String,
+    pub name: String,
+    /// "X: the cheapest model above 70 on LiveBench Coding".
+    pub title: String,
     pub line: String,
     pub cited: String,
 }
@@ -775,6 +780,14 @@ impl BriefView {
                     };
                     FrontierView {
                         anchor: anchor("frontier", &[&f.board, &f.now.model]),
+                        model: f.now.model.clone(),
+                        name: f.now.name.clone(),
+                        title: format!(
+                            "{}: the cheapest model above {} on {}",
+                            f.now.name,
+                            score(f.above),
+                            f.board_name
+                        ),
                         line: format!(
                             "{} is now the cheapest model scoring above {} on {}: {}{}; at the week's start the cheapest was {} at {}",
                             f.now.name,

@@ -15,6 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use modelbrief_differ::Edition;
 use modelbrief_mailer::BriefView;
+use modelbrief_mailer::changes::{self, ChangeItem};
 use modelbrief_mailer::chart::{self, Chart};
 use serde_json::json;
 
@@ -161,40 +162,54 @@ async fn themed_chart(
 /// Per-change entries in `/feed.atom`, newest editions first.
 const CHANGE_ENTRIES: usize = 200;
 
-/// One Atom entry per change of each edition: the model and the numbers in title and content,
-/// linked to its line on the edition's archive page, whose URL with that anchor is also its id.
-fn change_entries(
+/// An absolute URL for a path of this server.
+fn absolute(state: &AppState, path: &str) -> String {
+    state
+        .settings
+        .base_url
+        .join(path)
+        .map(|u| u.to_string())
+        .unwrap_or_default()
+}
+
+/// The `alternate` link of an entry or feed: the HTML page it stands for.
+fn alternate(href: String) -> Link {
+    Link {
+        href,
+        rel: "alternate".into(),
+        mime_type: Some("text/html".into()),
+        ..Default::default()
+    }
+}
+
+/// Every change of `editions`, newest edition first, each with the edition it is in.
+fn changes_of(
     editions: &[(modelbrief_store::EditionRow, Edition)],
-    url: &dyn Fn(&str) -> String,
-    only: Option<&str>,
+) -> Vec<(&modelbrief_store::EditionRow, ChangeItem)> {
+    editions
+        .iter()
+        .flat_map(|(r, e)| changes::items(e).into_iter().map(move |item| (r, item)))
+        .collect()
+}
+
+/// One Atom entry per change: the model and the numbers in title and content, linked to its
+/// line on the edition's archive page, whose URL with that anchor is also its id.
+fn change_entries<'a>(
+    state: &AppState,
+    changes: impl Iterator<Item = &'a (&'a modelbrief_store::EditionRow, ChangeItem)>,
 ) -> Vec<Entry> {
-    let mut out = Vec::new();
-    for (r, e) in editions {
-        let page = url(&format!("/archive/{}", r.week));
-        let Ok(when) = chrono::DateTime::parse_from_rfc3339(&r.created_at) else {
-            continue;
-        };
-        for item in modelbrief_mailer::changes::items(e) {
-            if only.is_some_and(|m| m != item.model) {
-                continue;
-            }
-            let line = format!("{page}#{}", item.anchor);
-            out.push(Entry {
+    changes
+        .filter_map(|(r, item)| {
+            let when = chrono::DateTime::parse_from_rfc3339(&r.created_at).ok()?;
+            let line = absolute(state, &format!("/archive/{}#{}", r.week, item.anchor));
+            Some(Entry {
                 id: line.clone(),
                 title: Text::plain(format!("{}: {}", r.week, item.title)),
                 updated: when,
                 published: Some(when),
-                links: vec![Link {
-                    href: line,
-                    rel: "alternate".into(),
-                    mime_type: Some("text/html".into()),
-                    ..Default::default()
-                }],
+                links: vec![alternate(line)],
                 categories: vec![atom_syndication::Category {
-                    term: serde_json::to_value(item.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    term: item.kind.as_str().to_owned(),
                     ..Default::default()
                 }],
                 summary: Some(Text::plain(item.text.clone())),
@@ -204,10 +219,9 @@ fn change_entries(
                     ..Default::default()
                 }),
                 ..Default::default()
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 /// A feed document: `self_path` is its own path, `entries` newest first.
@@ -218,12 +232,10 @@ fn atom(
     entries: Vec<Entry>,
     updated: Option<chrono::DateTime<chrono::FixedOffset>>,
 ) -> Response {
-    let base = state.settings.base_url.clone();
-    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
     // No edition yet: the feed is as new as this response.
     let updated = updated.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let feed = Feed {
-        id: url(self_path),
+        id: absolute(state, self_path),
         title: Text::plain(title),
         updated,
         authors: vec![Person {
@@ -232,17 +244,12 @@ fn atom(
         }],
         links: vec![
             Link {
-                href: url(self_path),
+                href: absolute(state, self_path),
                 rel: "self".into(),
                 mime_type: Some("application/atom+xml".into()),
                 ..Default::default()
             },
-            Link {
-                href: url("/archive"),
-                rel: "alternate".into(),
-                mime_type: Some("text/html".into()),
-                ..Default::default()
-            },
+            alternate(absolute(state, "/archive")),
         ],
         entries,
         ..Default::default()
@@ -269,31 +276,24 @@ pub(crate) async fn feed(State(state): State<AppState>) -> Response {
         Ok(e) => e,
         Err(r) => return r,
     };
-    let base = state.settings.base_url.clone();
-    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
     let updated = newest(&editions);
     let mut entries: Vec<Entry> = editions
         .iter()
         .filter_map(|(r, e)| {
-            let link = url(&format!("/archive/{}", r.week));
+            let link = absolute(&state, &format!("/archive/{}", r.week));
             let when = chrono::DateTime::parse_from_rfc3339(&r.created_at).ok()?;
             Some(Entry {
                 id: link.clone(),
                 title: Text::plain(r.subject.clone()),
                 updated: when,
                 published: Some(when),
-                links: vec![Link {
-                    href: link,
-                    rel: "alternate".into(),
-                    mime_type: Some("text/html".into()),
-                    ..Default::default()
-                }],
+                links: vec![alternate(link)],
                 summary: Some(Text::plain(e.headline())),
                 ..Default::default()
             })
         })
         .collect();
-    let mut changes = change_entries(&editions, &url, None);
+    let mut changes = change_entries(&state, changes_of(&editions).iter());
     changes.truncate(CHANGE_ENTRIES);
     entries.extend(changes);
     atom(
@@ -592,15 +592,14 @@ async fn model_feed(State(state): State<AppState>, Path(file): Path<String>) -> 
         Ok(e) => e,
         Err(r) => return r,
     };
-    let base = state.settings.base_url.clone();
-    let url = |path: &str| base.join(path).map(|u| u.to_string()).unwrap_or_default();
-    let entries = change_entries(&editions, &url, Some(key.as_str()));
-    // The name the brief gives it; the stored one may be the first raw id a leaderboard used.
-    let name = editions
+    let all = changes_of(&editions);
+    let about: Vec<_> = all
         .iter()
-        .flat_map(|(_, e)| modelbrief_mailer::changes::items(e))
-        .find(|i| i.model == key.as_str())
-        .map_or(stored_name, |i| i.name);
+        .filter(|(_, i)| i.model == key.as_str())
+        .collect();
+    // The name the brief gives it; the stored one may be the first raw id a leaderboard used.
+    let name = about.first().map_or(stored_name, |(_, i)| i.name.clone());
+    let entries = change_entries(&state, about.into_iter());
     atom(
         &state,
         &format!("/models/{}.atom", key.as_str()),
